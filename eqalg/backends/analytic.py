@@ -1,0 +1,71 @@
+"""The analytic backend: the model's own exact gradient and Hessian-vector products."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import MissingMethodError
+from .base import Backend, Estimate
+
+__all__ = ["Analytic"]
+
+
+@dataclass(frozen=True)
+class Analytic(Backend):
+    """Exact derivatives from ``model.gradient`` and ``model.hvp``.
+
+    Parameters
+    ----------
+    rtol : float
+        Relative tolerance (default 1e-9: float64 round-off of sums over samples, with margin).
+    probes : int
+        Random probes for Hessian identities when D > ``full_limit``.
+    full_limit : int
+        For D ≤ full_limit, Hessian identities are checked on all D coordinate directions
+        (the whole matrix, by one batched HVP) instead of random probes.
+    seed : int
+
+    Raises
+    ------
+    MissingMethodError
+        (at use) the model has no analytic gradient or HVP.
+    """
+
+    rtol: float = 1e-9
+    probes: int = 8
+    full_limit: int = 512
+    name: str = field(default="analytic", init=False)
+    full_vectors: bool = field(default=True, init=False)
+
+    def _require(self, model, what):
+        ok = model.has_gradient if what == "gradient" else model.has_hvp
+        if not ok:
+            raise MissingMethodError(f"backend 'analytic': model {type(model).__name__} provides no {what}; "
+                                     "use backend='finite-difference'")
+
+    def curve_derivative(self, model, theta, transformation) -> Estimate:
+        """⟨∇L(θ), J(θ)⟩ (MATH.md (I1))."""
+        self._require(model, "gradient")
+        return Estimate(float(model.gradient(theta) @ transformation.generator(theta)))
+
+    def gradient(self, model, theta) -> Estimate:
+        """∇L(θ) from the model."""
+        self._require(model, "gradient")
+        return Estimate(model.gradient(theta))
+
+    def gradient_projections(self, model, theta, U) -> Estimate:
+        """Uᵀ ∇L(θ)."""
+        return Estimate(np.asarray(U).T @ self.gradient(model, theta).value)
+
+    def hvp(self, model, theta, V) -> Estimate:
+        """H(θ) V from the model's batched HVP."""
+        self._require(model, "hvp")
+        return Estimate(np.asarray(model.hvp(theta, V)).reshape(np.shape(V)))
+
+    def probe_matrix(self, size: int) -> np.ndarray:
+        """The identity (all coordinates) for size ≤ full_limit, else seeded Gaussian probes."""
+        if size <= self.full_limit:
+            return np.eye(size)
+        return super().probe_matrix(size)

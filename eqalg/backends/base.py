@@ -1,0 +1,140 @@
+"""The backend interface: the derivative primitives every constraint is written in.
+
+A backend supplies four primitives, each returning an :class:`Estimate` (value, absolute error
+estimate, non-smoothness flag, evaluation evidence):
+
+* ``curve_derivative(model, θ, t)`` — d/ds L(T_s θ) at s = 0 (= ⟨g, J⟩, MATH.md (I1));
+* ``gradient(model, θ)`` — g = ∇L(θ);
+* ``gradient_projections(model, θ, U)`` — Uᵀ g for probe directions U (D, k);
+* ``hvp(model, θ, V)`` — H(θ) V for V (D, k).
+
+Constraints (:mod:`eqalg.constraints`) use only these, so a new backend plugs in by
+implementing them; ``tolerance`` and ``probe_matrix`` have defaults.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidValueError, check_choice
+
+__all__ = ["Estimate", "Backend", "get_backends", "BACKEND_NAMES"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A computed quantity with its absolute error estimate.
+
+    Attributes
+    ----------
+    value : float or ndarray
+    error : float
+        Absolute error estimate in the norm of ``value`` (0 for exact analytic values, whose
+        round-off is covered by the backend's relative tolerance).
+    nonsmooth : bool
+        A non-smooth point (kink) lies inside the finite-difference stencil; ``value`` is not
+        trustworthy.
+    step : float or None
+        Largest finite-difference step used (in parameter-space norm), if any.
+    """
+
+    value: object
+    error: float = 0.0
+    nonsmooth: bool = False
+    step: float | None = None
+
+
+@dataclass(frozen=True)
+class Backend(ABC):
+    """Abstract backend.
+
+    Attributes
+    ----------
+    rtol : float
+        Relative tolerance: an identity passes when residual ≤ rtol · scale + safety · error.
+    safety : float
+        Multiplier of the backend's own error estimate in the tolerance.
+    probes : int
+        Number of random probe directions for matrix-free checks of vector/matrix identities.
+    seed : int
+        Seed of the probe directions (checks are reproducible).
+
+    Obligatory
+    ----------
+    curve_derivative, gradient, gradient_projections, hvp (see module docstring); ``name``.
+    """
+
+    rtol: float = 1e-9
+    safety: float = 10.0
+    probes: int = 4
+    seed: int = 0
+    name: str = field(default="backend", init=False)
+
+    def __post_init__(self):
+        if not (np.isfinite(self.rtol) and self.rtol > 0):
+            raise InvalidValueError(f"rtol: expected a positive number, got {self.rtol!r}")
+        if not (isinstance(self.probes, (int, np.integer)) and self.probes >= 1):
+            raise InvalidValueError(f"probes: expected a positive integer, got {self.probes!r}")
+
+    #: True when first-order vector identities are compared on whole gradients (cheap and exact);
+    #: False when they are compared on random projections Uᵀg (matrix-free).
+    full_vectors: bool = field(default=False, init=False)
+
+    @abstractmethod
+    def curve_derivative(self, model, theta, transformation) -> Estimate:
+        """d/ds L(T_s θ)|_{s=0} for a continuous transformation (a scalar Estimate)."""
+
+    @abstractmethod
+    def gradient(self, model, theta) -> Estimate:
+        """∇L(θ), shape (D,)."""
+
+    @abstractmethod
+    def gradient_projections(self, model, theta, U) -> Estimate:
+        """Uᵀ ∇L(θ) for probe directions U of shape (D, k); value of shape (k,)."""
+
+    @abstractmethod
+    def hvp(self, model, theta, V) -> Estimate:
+        """H(θ) V for V of shape (D, k); value of shape (D, k)."""
+
+    def gradient_norm(self, model, theta) -> float:
+        """‖∇L(θ)‖, used only as the scale of first-order identities."""
+        return float(np.linalg.norm(self.gradient(model, theta).value))
+
+    def probe_matrix(self, size: int) -> np.ndarray:
+        """Seeded Gaussian probe directions, shape (size, probes)."""
+        rng = np.random.default_rng(self.seed)
+        return rng.standard_normal((size, self.probes))
+
+    def tolerance(self, scale: float, error: float) -> float:
+        """rtol · scale + safety · error (relative to the terms, and to the backend's own error)."""
+        return self.rtol * scale + self.safety * error
+
+
+BACKEND_NAMES = ("analytic", "finite-difference")
+
+
+def get_backends(spec) -> tuple:
+    """Turn ``"analytic" | "finite-difference" | "both"`` or a Backend (or a list of them) into a tuple.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown backend name.
+    """
+    from .analytic import Analytic
+    from .finite_difference import FiniteDifference
+
+    if isinstance(spec, Backend):
+        return (spec,)
+    if isinstance(spec, str):
+        check_choice(spec, "backend", BACKEND_NAMES + ("both",))
+        if spec == "both":
+            return (Analytic(), FiniteDifference())
+        return (Analytic(),) if spec == "analytic" else (FiniteDifference(),)
+    out = []
+    for s in spec:
+        out.extend(get_backends(s))
+    return tuple(out)

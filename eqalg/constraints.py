@@ -1,0 +1,361 @@
+"""Constraints derived from transformations, and their evaluation on a model.
+
+``derive(t)`` returns the constraint objects a transformation implies (MATH.md B1, B2, B6):
+
+=====================  =====  ======================================================  ==========
+constraint             label  identity                                                order
+=====================  =====  ======================================================  ==========
+InfinitesimalGradient  I1/L1  ⟨g(θ), J(θ)⟩ = σ(L(θ))                                  1
+InfinitesimalHessian   I2/L2  H(θ) J(θ) + DJ(θ)ᵀ g(θ) = σ'(L(θ)) g(θ)                 2
+FiniteGradient         D1     Mᵀ g(Mθ + t) = S'(L) g(θ)                               1
+FiniteHessian          D2     Mᵀ H(Mθ + t) M = S'(L) H(θ) + S''(L) g gᵀ               2
+=====================  =====  ======================================================  ==========
+
+(L1, L2 are the linear-symmetry forms gᵀAθ = 0 and H Aθ = −Aᵀg; D1, D2 are (I1f), (I2f) for
+an affine map.) ``evaluate(c, model, θ, backend)`` returns a :class:`CheckResult`; a failed
+identity is data, not an exception. Vector and matrix identities are checked on the backend's
+probe directions (all coordinates for the analytic backend at small D, seeded Gaussian probes
+otherwise): a violated identity is caught by a random probe with probability one.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .backends.base import Backend
+from .dispatch import GenericFunction
+from .errors import DispatchError, SpaceMismatchError
+from .models.base import CountingModel, Model
+from .transforms.base import ContinuousTransformation, DiscreteTransformation, Transformation
+from .transforms.linear import LinearGenerator
+
+__all__ = [
+    "Constraint",
+    "InfinitesimalGradient",
+    "InfinitesimalHessian",
+    "FiniteGradient",
+    "FiniteHessian",
+    "CheckResult",
+    "derive",
+    "evaluate",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Constraint:
+    """A derived identity of a transformation; evaluate it with :func:`evaluate`.
+
+    Attributes
+    ----------
+    transformation : Transformation
+    label : str
+        Equation label of MATH.md (``"I1"``, ``"L2"``, ``"D1"``, ...).
+    order : int
+        1 for gradient identities, 2 for Hessian identities.
+    equation : str
+        The identity in plain text.
+    """
+
+    transformation: Transformation
+    label: str = field(init=False)
+    order: int = field(init=False)
+    equation: str = field(init=False)
+
+    def __post_init__(self):
+        label, eq, order = self._describe()
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "order", order)
+        object.__setattr__(self, "equation", eq)
+
+    def _describe(self) -> tuple:
+        """(label, equation, order) of the identity for this transformation."""
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """``"<label>: <equation>"``."""
+        return f"{self.label}: {self.equation}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.transformation.name!r}, {self.label})"
+
+
+def _is_linear_symmetry(t):
+    return isinstance(t, LinearGenerator) and t.is_symmetry and not t.is_affine
+
+
+class InfinitesimalGradient(Constraint):
+    """(I1) ⟨g, J⟩ = σ(L); for a linear symmetry (L1) gᵀAθ = 0 (MATH.md B1, B2)."""
+
+    def _describe(self):
+        if _is_linear_symmetry(self.transformation):
+            return "L1", "g^T A theta = 0", 1
+        if self.transformation.is_symmetry:
+            return "I1", "<g, J> = 0", 1
+        return "I1", "<g, J> = sigma(L)", 1
+
+
+class InfinitesimalHessian(Constraint):
+    """(I2) H J + DJᵀ g = σ'(L) g; for a linear symmetry (L2) H Aθ = −Aᵀ g (MATH.md B1, B2)."""
+
+    def _describe(self):
+        if _is_linear_symmetry(self.transformation):
+            return "L2", "H A theta = -A^T g", 2
+        if self.transformation.is_symmetry:
+            return "I2", "H J + DJ^T g = 0", 2
+        return "I2", "H J + DJ^T g = sigma'(L) g", 2
+
+
+class FiniteGradient(Constraint):
+    """(D1) Mᵀ g(Mθ + t) = S'(L) g(θ) (MATH.md B6, B7; (I1f) for an affine map)."""
+
+    def _describe(self):
+        if self.transformation.is_symmetry:
+            return "D1", "M^T g(M theta) = g(theta)", 1
+        return "D1", "M^T g(M theta) = S'(L) g(theta)", 1
+
+
+class FiniteHessian(Constraint):
+    """(D2) Mᵀ H(Mθ + t) M = S'(L) H(θ) + S''(L) g gᵀ (MATH.md B6, B7; (I2f) for an affine map)."""
+
+    def _describe(self):
+        if self.transformation.is_symmetry:
+            return "D2", "M^T H(M theta) M = H(theta)", 2
+        return "D2", "M^T H(M theta) M = S' H + S'' g g^T", 2
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of evaluating one constraint: the evidence and the verdict.
+
+    Attributes
+    ----------
+    transformation : str
+    kind : str
+        ``"continuous"`` or ``"discrete"`` (``"equivariance"`` for non-symmetries).
+    constraint : str
+        Label and equation, e.g. ``"L2: H A theta = -A^T g"``.
+    label : str
+    order : int
+    backend : str
+    residual : float
+        Norm of (left side − right side) of the identity (on the probe directions).
+    scale : float
+        Sum of the norms of the identity's terms (same probes); the residual is judged relative
+        to it.
+    tolerance : float
+        rtol · scale + safety · fd_error.
+    fd_error : float or None
+        The finite-difference backend's own absolute error estimate (None for analytic).
+    passed : bool or None
+        True when residual ≤ tolerance; None when the result is inconclusive (non-smooth).
+    status : str
+        ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish) or
+        ``"non-smooth"`` (a kink inside the finite-difference stencil).
+    evaluations : dict
+        ``{"loss": n, "gradient": n, "hvp": n}`` evaluations used (HVPs counted per direction).
+    seconds : float
+    point : str or None
+        Name of the parameter point (set by :func:`eqalg.report.check`).
+    control : bool
+        True for a negative control (a transformation that is *not* a symmetry).
+    """
+
+    transformation: str
+    kind: str
+    constraint: str
+    label: str
+    order: int
+    backend: str
+    residual: float
+    scale: float
+    tolerance: float
+    fd_error: float | None
+    passed: bool | None
+    status: str
+    evaluations: dict
+    seconds: float
+    point: str | None = None
+    control: bool = False
+
+    @property
+    def relative_residual(self) -> float:
+        """residual / scale (0 when both vanish, inf when only the scale does)."""
+        if self.scale > 0:
+            return self.residual / self.scale
+        return 0.0 if self.residual == 0 else float("inf")
+
+    @property
+    def as_expected(self) -> bool:
+        """True when a true identity holds, or a negative control is violated (not for non-smooth)."""
+        if self.passed is None:
+            return False
+        return self.passed != self.control
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (the ``checks`` entries of the report schema)."""
+        d = asdict(self)
+        d["relative_residual"] = self.relative_residual
+        return d
+
+
+# -- derive ---------------------------------------------------------------------------------------------
+@functools.singledispatch
+def derive(t) -> list:
+    """The constraints implied by a transformation (MATH.md B1, B2, B6, B7).
+
+    Parameters
+    ----------
+    t : Transformation
+
+    Returns
+    -------
+    list of Constraint
+        Continuous: [InfinitesimalGradient, InfinitesimalHessian]; discrete:
+        [FiniteGradient, FiniteHessian].
+
+    Raises
+    ------
+    DispatchError
+        ``t`` is not a transformation eqalg knows how to derive constraints for.
+    """
+    raise DispatchError(f"derive: no constraints known for {type(t).__name__}")
+
+
+@derive.register
+def _derive_continuous(t: ContinuousTransformation) -> list:
+    return [InfinitesimalGradient(t), InfinitesimalHessian(t)]
+
+
+@derive.register
+def _derive_discrete(t: DiscreteTransformation) -> list:
+    return [FiniteGradient(t), FiniteHessian(t)]
+
+
+# -- evaluate ---------------------------------------------------------------------------------------------
+class _EvaluateFunction(GenericFunction):
+    """Dispatch on (type(constraint), type(backend)) — arguments 0 and 3."""
+
+    def __call__(self, constraint, model, theta, backend, **kwargs):
+        if not isinstance(model, Model):
+            raise DispatchError(f"evaluate: model must be an eqalg Model, got {type(model).__name__}")
+        method = self.resolve((type(constraint), type(backend)))
+        theta = model.validate_theta(theta)
+        if constraint.transformation.space != model.space:
+            raise SpaceMismatchError(f"evaluate: transformation {constraint.transformation.name!r} acts on "
+                                     f"{constraint.transformation.space.describe()}, model on {model.space.describe()}")
+        counting = CountingModel(model)
+        start = time.perf_counter()
+        residual, scale, error, nonsmooth = method(constraint, counting, theta, backend, **kwargs)
+        seconds = time.perf_counter() - start
+        return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds)
+
+
+def _evaluate_stub(constraint, model, theta, backend):
+    """Evaluate a constraint on ``model`` at ``theta`` with ``backend``; returns a :class:`CheckResult`.
+
+    Methods are registered for (constraint type, backend type) and return
+    ``(residual, scale, error, nonsmooth)``.
+
+    Raises
+    ------
+    ShapeError, NonFiniteError
+        ``theta`` is not a finite vector of length D.
+    SpaceMismatchError
+        The transformation and the model live on different parameter spaces.
+    MissingMethodError
+        The analytic backend is asked for derivatives the model does not provide.
+    """
+
+
+evaluate = _EvaluateFunction(_evaluate_stub, nargs=2)
+
+
+def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> CheckResult:
+    t = c.transformation
+    fd_error = float(error) if backend.name != "analytic" else None
+    if nonsmooth or not np.isfinite(residual):
+        passed, status, tol = None, "non-smooth", float("nan")
+    else:
+        tol = float(backend.tolerance(scale, error))
+        if scale == 0 and residual == 0:
+            passed, status = True, "trivial"
+        else:
+            passed = bool(residual <= tol)
+            status = "holds" if passed else "violated"
+    kind = t.kind if t.is_symmetry else "equivariance"
+    return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
+                       backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,
+                       fd_error=fd_error, passed=passed, status=status, evaluations=dict(counts),
+                       seconds=seconds)
+
+
+@evaluate.register(InfinitesimalGradient, Backend)
+def _eval_inf_gradient(c, model, theta, backend):
+    t = c.transformation
+    loss = model.loss(theta)
+    J = t.generator(theta)
+    est = backend.curve_derivative(model, theta, t)
+    sigma = t.loss_rate(loss)
+    residual = abs(est.value - sigma)
+    scale = backend.gradient_norm(model, theta) * float(np.linalg.norm(J)) + abs(sigma)
+    return residual, scale, est.error, est.nonsmooth
+
+
+@evaluate.register(InfinitesimalHessian, Backend)
+def _eval_inf_hessian(c, model, theta, backend):
+    t = c.transformation
+    J = t.generator(theta)
+    g = backend.gradient(model, theta)
+    hj = backend.hvp(model, theta, J[:, None])
+    djt_g = t.jacobian_transpose_apply(theta, g.value)
+    rate = t.loss_rate_derivative(model.loss(theta)) if not t.is_symmetry else 0.0
+    lhs = hj.value[:, 0] + djt_g
+    rhs = rate * g.value
+    residual = float(np.linalg.norm(lhs - rhs))
+    scale = float(np.linalg.norm(hj.value) + np.linalg.norm(djt_g) + np.linalg.norm(rhs))
+    error = hj.error + g.error * (1.0 + abs(rate))
+    return residual, scale, error, hj.nonsmooth or g.nonsmooth
+
+
+@evaluate.register(FiniteGradient, Backend)
+def _eval_fin_gradient(c, model, theta, backend):
+    t = c.transformation
+    mtheta = t.act(theta)
+    s1, _ = t.loss_map_derivatives(model.loss(theta)) if not t.is_symmetry else (1.0, 0.0)
+    if backend.full_vectors:
+        a_est, b_est = backend.gradient(model, mtheta), backend.gradient(model, theta)
+        a = t.linear_apply_transpose(a_est.value)
+    else:
+        U = backend.probe_matrix(model.space.size)
+        a_est = backend.gradient_projections(model, mtheta, t.linear_apply(U))   # (MU)ᵀ g(Mθ) = Uᵀ Mᵀ g(Mθ)
+        b_est = backend.gradient_projections(model, theta, U)
+        a = a_est.value
+    b = s1 * b_est.value
+    residual = float(np.linalg.norm(a - b))
+    scale = float(np.linalg.norm(a) + np.linalg.norm(b))
+    return residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth
+
+
+@evaluate.register(FiniteHessian, Backend)
+def _eval_fin_hessian(c, model, theta, backend):
+    t = c.transformation
+    mtheta = t.act(theta)
+    V = backend.probe_matrix(model.space.size)
+    h_m = backend.hvp(model, mtheta, t.linear_apply(V))
+    h_0 = backend.hvp(model, theta, V)
+    a = t.linear_apply_transpose(h_m.value)
+    if t.is_symmetry:
+        b, err_g, ns_g = h_0.value, 0.0, False
+    else:
+        s1, s2 = t.loss_map_derivatives(model.loss(theta))
+        g = backend.gradient(model, theta)
+        b = s1 * h_0.value + s2 * np.outer(g.value, V.T @ g.value)
+        err_g, ns_g = abs(s2) * g.error * 2 * float(np.linalg.norm(g.value)), g.nonsmooth
+    residual = float(np.linalg.norm(a - b))
+    scale = float(np.linalg.norm(a) + np.linalg.norm(b))
+    return residual, scale, h_m.error + h_0.error + err_g, h_m.nonsmooth or h_0.nonsmooth or ns_g

@@ -1,0 +1,162 @@
+"""Exception types of eqalg and the argument validators that raise them.
+
+Every exception eqalg raises for bad input is a subclass of :class:`EqalgError` and of the
+built-in :class:`ValueError` or :class:`TypeError`, so ``except ValueError`` keeps working.
+Messages name the argument, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "EqalgError",
+    "ShapeError",
+    "NonFiniteError",
+    "SpaceMismatchError",
+    "UnknownNameError",
+    "InvalidValueError",
+    "DispatchError",
+    "MissingMethodError",
+    "GroupTooLargeError",
+    "as_vector",
+    "as_directions",
+    "check_positive",
+    "check_choice",
+]
+
+
+class EqalgError(Exception):
+    """Base class of every exception raised by eqalg."""
+
+
+class ShapeError(EqalgError, ValueError):
+    """An array has the wrong shape or size."""
+
+
+class NonFiniteError(EqalgError, ValueError):
+    """An array holds NaN or infinite entries where finite numbers are required."""
+
+
+class SpaceMismatchError(EqalgError, ValueError):
+    """Objects defined over different parameter spaces were combined."""
+
+
+class UnknownNameError(EqalgError, ValueError):
+    """A name (activation, data set, backend, block, ...) is not one of the known choices."""
+
+
+class InvalidValueError(EqalgError, ValueError):
+    """A scalar argument is out of its admissible range (e.g. a non-positive step size)."""
+
+
+class DispatchError(EqalgError, TypeError):
+    """No method (or more than one equally specific method) of a generic function applies."""
+
+
+class MissingMethodError(EqalgError, NotImplementedError):
+    """A subtype does not implement an obligatory method of its abstract interface."""
+
+
+class GroupTooLargeError(EqalgError, ValueError):
+    """A finite group would exceed the ``max_order`` the caller allowed."""
+
+
+def as_vector(x, name: str, size: int | None = None, *, finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a float64 vector of shape ``(size,)``, or raise naming ``name``.
+
+    Parameters
+    ----------
+    x : array_like
+        Candidate vector.
+    name : str
+        Argument name used in error messages.
+    size : int, optional
+        Required length; any length when omitted.
+    finite : bool
+        Reject NaN/inf entries.
+
+    Returns
+    -------
+    numpy.ndarray, shape (size,), dtype float64
+        A (possibly shared) float64 view or copy of ``x``.
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not numeric.
+    ShapeError
+        ``x`` is not one-dimensional or has the wrong length.
+    NonFiniteError
+        ``finite`` is true and ``x`` holds NaN or inf.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{name}: expected a numeric vector, got {type(x).__name__}") from exc
+    if arr.ndim != 1:
+        raise ShapeError(f"{name}: expected a vector of shape ({size if size is not None else 'D'},), "
+                         f"got an array of shape {arr.shape}")
+    if size is not None and arr.shape[0] != size:
+        raise ShapeError(f"{name}: expected length {size}, got length {arr.shape[0]}")
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise NonFiniteError(f"{name}: expected finite entries, got {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}")
+    return arr
+
+
+def as_directions(v, name: str, size: int) -> tuple[np.ndarray, bool]:
+    """Return directions as a float64 matrix ``(size, k)`` and whether the input was one vector.
+
+    Parameters
+    ----------
+    v : array_like, shape (size,) or (size, k)
+        One direction or ``k`` directions as columns.
+    name : str
+        Argument name used in error messages.
+    size : int
+        The parameter dimension D.
+
+    Returns
+    -------
+    (numpy.ndarray of shape (size, k), bool)
+
+    Raises
+    ------
+    ShapeError, NonFiniteError
+    """
+    arr = np.asarray(v, dtype=np.float64)
+    if arr.ndim == 1:
+        return as_vector(arr, name, size)[:, None], True
+    if arr.ndim != 2 or arr.shape[0] != size:
+        raise ShapeError(f"{name}: expected shape ({size},) or ({size}, k), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise NonFiniteError(f"{name}: expected finite entries")
+    return arr, False
+
+
+def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool = False):
+    """Return ``value`` if it is a positive (or non-negative) real/integer, else raise.
+
+    Raises
+    ------
+    InvalidValueError
+        ``value`` is not a finite number of the required sign or kind.
+    """
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+        raise InvalidValueError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} "
+                                f"{'integer' if integer else 'number'}, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidValueError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} "
+                                f"value, got {value!r}")
+    return value
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise :class:`UnknownNameError`."""
+    if value not in choices:
+        raise UnknownNameError(f"{name}: expected one of {', '.join(map(str, choices))}; got {value!r}")
+    return value

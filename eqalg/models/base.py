@@ -1,0 +1,203 @@
+"""The model interface: a loss on a flat parameter vector, with optional exact derivatives.
+
+Obligatory methods of a :class:`Model` are few (``space`` and ``loss``); every other method has
+a default written in terms of them, or is optional and announced by a trait
+(:attr:`Model.has_gradient`, :attr:`Model.has_hvp`) so that backends choose what to use.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from ..errors import MissingMethodError, ShapeError, as_directions, as_vector
+from ..space import ParameterSpace
+
+__all__ = ["Model", "CountingModel"]
+
+#: Largest D for which :meth:`Model.hessian` builds a dense matrix.
+DENSE_HESSIAN_LIMIT = 4000
+
+
+class Model(ABC):
+    """A differentiable (possibly piecewise) loss L(θ) on a :class:`~eqalg.space.ParameterSpace`.
+
+    Obligatory
+    ----------
+    space : ParameterSpace (property)
+    loss(theta) -> float
+        L(θ), θ of shape (D,).
+
+    Optional (announced by :attr:`has_gradient`, :attr:`has_hvp`)
+    --------------------------------------------------------------
+    gradient(theta) -> ndarray (D,)
+    hvp(theta, v) -> ndarray (D,) or (D, k)
+        Hessian-vector products H(θ) v for one direction (D,) or k directions (D, k) in one pass.
+    per_sample_loss(theta) -> ndarray (N,)
+
+    Defaults
+    --------
+    loss_and_gradient, hessian (dense, D ≤ 4000, from batched HVPs), activation_pattern (None:
+    smooth everywhere), smooth_radius (inf), symmetries / controls (empty catalogues),
+    validate_theta.
+    """
+
+    @property
+    @abstractmethod
+    def space(self) -> ParameterSpace:
+        """The model's :class:`~eqalg.space.ParameterSpace`."""
+
+    @abstractmethod
+    def loss(self, theta) -> float:
+        """L(θ) as a Python float."""
+
+    # -- optional derivatives ---------------------------------------------------------------------
+    def gradient(self, theta) -> np.ndarray:
+        """∇L(θ), shape (D,). Optional: raises :class:`MissingMethodError` when not provided."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `gradient(self, theta) -> ndarray (D,)`; "
+                                 "use the finite-difference backend")
+
+    def hvp(self, theta, v) -> np.ndarray:
+        """H(θ) v for v of shape (D,) or (D, k). Optional."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `hvp(self, theta, v) -> ndarray`; "
+                                 "use the finite-difference backend")
+
+    def per_sample_loss(self, theta) -> np.ndarray:
+        """Per-sample losses ℓ(f(θ, x_i), y_i), shape (N,). Optional."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `per_sample_loss(self, theta)`")
+
+    @property
+    def has_gradient(self) -> bool:
+        """True when :meth:`gradient` is implemented (trait computed from the type)."""
+        return _overrides(self, "gradient")
+
+    @property
+    def has_hvp(self) -> bool:
+        """True when :meth:`hvp` is implemented."""
+        return _overrides(self, "hvp")
+
+    # -- defaults -----------------------------------------------------------------------------
+    def loss_and_gradient(self, theta) -> tuple[float, np.ndarray]:
+        """(L(θ), ∇L(θ)); override when both share a forward pass."""
+        return self.loss(theta), self.gradient(theta)
+
+    def hessian(self, theta) -> np.ndarray:
+        """Dense H(θ), shape (D, D), from one batched HVP with the identity (D ≤ 4000 only).
+
+        Raises
+        ------
+        ShapeError
+            D exceeds the dense limit; use :meth:`hvp` (matrix-free) instead.
+        """
+        d = self.space.size
+        if d > DENSE_HESSIAN_LIMIT:
+            raise ShapeError(f"hessian: D = {d} exceeds the dense limit {DENSE_HESSIAN_LIMIT}; use hvp()")
+        h = self.hvp(theta, np.eye(d))
+        return 0.5 * (h + h.T)
+
+    def activation_pattern(self, theta):
+        """An array identifying the smooth piece of the loss containing θ, or None if L is C² everywhere.
+
+        Piecewise models (ReLU) return e.g. the sign pattern of the pre-activations; finite
+        differences compare it across their stencil to detect non-smooth points.
+        """
+        return None
+
+    def smooth_radius(self, theta, v) -> float:
+        """Largest r such that L is smooth on the segment θ + s v, |s| < r (inf for smooth models)."""
+        return np.inf
+
+    def symmetries(self) -> dict:
+        """The model's symmetry catalogue ``{name: Transformation}`` (empty by default)."""
+        return {}
+
+    def controls(self) -> dict:
+        """Transformations that are *not* symmetries of the model, for negative controls."""
+        return {}
+
+    def validate_theta(self, theta, name: str = "theta") -> np.ndarray:
+        """Return θ as a finite float64 vector of length D or raise a clear exception."""
+        return as_vector(theta, name, self.space.size)
+
+    def validate_directions(self, v, name: str = "v") -> tuple[np.ndarray, bool]:
+        """Return directions as (D, k) and whether a single vector was given."""
+        return as_directions(v, name, self.space.size)
+
+
+def _overrides(obj, method: str) -> bool:
+    impl = getattr(type(obj), method, None)
+    return impl is not None and impl is not getattr(Model, method)
+
+
+class CountingModel(Model):
+    """Wrap a model and count loss, gradient and HVP evaluations (HVPs counted per direction).
+
+    Parameters
+    ----------
+    model : Model
+
+    Attributes
+    ----------
+    counts : dict
+        ``{"loss": int, "gradient": int, "hvp": int}``.
+    """
+
+    def __init__(self, model: Model):
+        self.inner = model
+        self.counts = {"loss": 0, "gradient": 0, "hvp": 0}
+
+    @property
+    def space(self):
+        return self.inner.space
+
+    @property
+    def has_gradient(self):
+        return self.inner.has_gradient
+
+    @property
+    def has_hvp(self):
+        return self.inner.has_hvp
+
+    def loss(self, theta):
+        """Counted :meth:`Model.loss`."""
+        self.counts["loss"] += 1
+        return self.inner.loss(theta)
+
+    def gradient(self, theta):
+        """Counted :meth:`Model.gradient`."""
+        self.counts["gradient"] += 1
+        return self.inner.gradient(theta)
+
+    def loss_and_gradient(self, theta):
+        """Counted :meth:`Model.loss_and_gradient` (one loss and one gradient)."""
+        self.counts["loss"] += 1
+        self.counts["gradient"] += 1
+        return self.inner.loss_and_gradient(theta)
+
+    def hvp(self, theta, v):
+        """Counted :meth:`Model.hvp` (one count per direction)."""
+        v = np.asarray(v)
+        self.counts["hvp"] += 1 if v.ndim == 1 else v.shape[1]
+        return self.inner.hvp(theta, v)
+
+    def per_sample_loss(self, theta):
+        """Counted :meth:`Model.per_sample_loss` (one loss evaluation)."""
+        self.counts["loss"] += 1
+        return self.inner.per_sample_loss(theta)
+
+    def activation_pattern(self, theta):
+        """Delegates to the wrapped model (not counted)."""
+        return self.inner.activation_pattern(theta)
+
+    def smooth_radius(self, theta, v):
+        """Delegates to the wrapped model (not counted)."""
+        return self.inner.smooth_radius(theta, v)
+
+    def symmetries(self):
+        """Delegates to the wrapped model."""
+        return self.inner.symmetries()
+
+    def controls(self):
+        """Delegates to the wrapped model."""
+        return self.inner.controls()

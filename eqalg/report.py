@@ -1,0 +1,205 @@
+"""Run derived constraints over a model's catalogue and collect them in a :class:`Report`.
+
+:func:`check` is the Python form of ``eqalg check``: for each parameter point, each
+transformation (symmetries, then negative controls), each derived constraint and each backend it
+records a :class:`~eqalg.constraints.CheckResult`. A report is *ok* when every true identity
+holds and every negative control is violated; inconclusive (non-smooth) results make it not ok.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backends.base import get_backends
+from .constraints import CheckResult, derive, evaluate
+from .errors import InvalidValueError
+from .models.base import Model
+from .transforms.base import Transformation
+
+__all__ = ["check", "Report"]
+
+SCHEMA_VERSION = 1
+
+
+def _as_named(transformations, what):
+    if transformations is None:
+        return {}
+    if isinstance(transformations, dict):
+        items = list(transformations.items())
+    elif isinstance(transformations, Transformation):
+        items = [(transformations.name, transformations)]
+    else:
+        items = [(t.name, t) for t in transformations]
+    for name, t in items:
+        if not isinstance(t, Transformation):
+            raise InvalidValueError(f"{what}: expected Transformation objects, got {type(t).__name__} for {name!r}")
+    return dict(items)
+
+
+def check(model: Model, theta, symmetries=None, controls=None, backend="both") -> "Report":
+    """Evaluate every derived constraint of every transformation at one or several points.
+
+    Parameters
+    ----------
+    model : Model
+    theta : array_like (D,) or dict of str -> array_like (D,)
+        The parameter point(s); a dict names them (e.g. ``{"init": θ0, "trained": θ1}``).
+    symmetries : dict, list or Transformation, optional
+        Transformations expected to be symmetries (default: ``model.symmetries()``).
+    controls : dict, list or Transformation, optional
+        Negative controls, expected to violate their constraints (default: ``model.controls()``
+        when ``symmetries`` is omitted, none otherwise).
+    backend : str, Backend or list
+        ``"analytic"``, ``"finite-difference"``, ``"both"`` (default) or Backend instances.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown backend name.
+    ShapeError, NonFiniteError
+        A point is not a finite vector of length D.
+    """
+    if not isinstance(model, Model):
+        raise InvalidValueError(f"model: expected an eqalg Model, got {type(model).__name__}")
+    backends = get_backends(backend)
+    points = theta if isinstance(theta, dict) else {"theta": theta}
+    points = {name: model.validate_theta(p, f"theta[{name!r}]") for name, p in points.items()}
+    if symmetries is None:
+        syms, ctrls = model.symmetries(), model.controls() if controls is None else controls
+    else:
+        syms, ctrls = symmetries, controls
+    syms, ctrls = _as_named(syms, "symmetries"), _as_named(ctrls, "controls")
+    results = []
+    for point, th in points.items():
+        for is_control, group in ((False, syms), (True, ctrls)):
+            for t in group.values():
+                for c in derive(t):
+                    for b in backends:
+                        r = evaluate(c, model, th, b)
+                        results.append(dataclasses.replace(r, point=point, control=is_control))
+    return Report(checks=results)
+
+
+@dataclass
+class Report:
+    """Results of :func:`check` plus optional context (model, data, training, conservation).
+
+    Attributes
+    ----------
+    checks : list of CheckResult
+    conservation : list of dict
+        ``{"quantity", "start", "end", "measured_drift", "predicted_drift", ...}`` per quantity.
+    model, data, training : dict
+    """
+
+    checks: list
+    conservation: list = field(default_factory=list)
+    model: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+    conservation_rtol: float = 1e-10
+
+    @property
+    def ok(self) -> bool:
+        """Every true identity holds, every control is violated, no check is inconclusive, and
+        every tracked drift law matches within ``conservation_rtol``."""
+        return (all(r.as_expected for r in self.checks)
+                and all(c.get("relative_error", 0.0) <= self.conservation_rtol for c in self.conservation))
+
+    def summary(self) -> dict:
+        """Counts of checks by role and outcome, and the overall verdict (``summary`` in JSON)."""
+        ids = [r for r in self.checks if not r.control]
+        ctl = [r for r in self.checks if r.control]
+        bad = [r for r in self.checks if not r.as_expected]
+        drift_bad = [c["quantity"] for c in self.conservation
+                     if c.get("relative_error", 0.0) > self.conservation_rtol]
+        return {
+            "checks": len(self.checks),
+            "identities": len(ids),
+            "identities_hold": sum(r.passed is True for r in ids),
+            "controls": len(ctl),
+            "controls_violated": sum(r.passed is False for r in ctl),
+            "inconclusive": sum(r.passed is None for r in self.checks),
+            "conservation_laws": len(self.conservation),
+            "conservation_laws_match": len(self.conservation) - len(drift_bad),
+            "unexpected": [f"{r.point}/{r.transformation}/{r.label}/{r.backend}: {r.status}"
+                           + (" (control)" if r.control else "") for r in bad]
+                          + [f"drift law of {q}" for q in drift_bad],
+            "ok": self.ok,
+        }
+
+    def to_dict(self) -> dict:
+        """The JSON report (schema documented in README.md)."""
+        return {"schema_version": SCHEMA_VERSION, "model": self.model, "data": self.data,
+                "training": self.training, "checks": [r.to_dict() for r in self.checks],
+                "conservation": self.conservation, "summary": self.summary()}
+
+    def write_json(self, path) -> None:
+        """Write :meth:`to_dict` to ``path`` (non-finite floats as null)."""
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(_json_safe(self.to_dict()), fh, indent=2)
+            fh.write("\n")
+
+    def format_checks(self) -> str:
+        """The checks as a fixed-width text table, one row per check."""
+        head = ("point", "transformation", "role", "kind", "constraint", "ord", "backend", "residual",
+                "scale", "rel", "tolerance", "fd_error", "status", "L/g/Hv", "ms")
+        rows = [head]
+        for r in self.checks:
+            ev = r.evaluations
+            rows.append((r.point or "", r.transformation, "control" if r.control else "symmetry", r.kind,
+                         r.label, str(r.order), "fd" if r.backend == "finite-difference" else r.backend[:3],
+                         _num(r.residual), _num(r.scale), _num(r.relative_residual), _num(r.tolerance),
+                         "-" if r.fd_error is None else _num(r.fd_error),
+                         r.status + ("" if r.as_expected else " !"),
+                         f"{ev['loss']}/{ev['gradient']}/{ev['hvp']}", f"{1e3 * r.seconds:.1f}"))
+        legend = sorted({(r.label, r.constraint) for r in self.checks})
+        return _table(rows) + "\n" + "\n".join(f"  {name}" for _, name in legend)
+
+    def format_conservation(self) -> str:
+        """Conserved quantities as a text table."""
+        rows = [("quantity", "start", "end", "measured_drift", "predicted_drift", "rel_error")]
+        for c in self.conservation:
+            rows.append((c["quantity"], _num(c["start"]), _num(c["end"]), _num(c["measured_drift"]),
+                         _num(c["predicted_drift"]), _num(c.get("relative_error", float("nan")))))
+        return _table(rows)
+
+
+def _num(x) -> str:
+    if x is None:
+        return "-"
+    x = float(x)
+    if not np.isfinite(x):
+        return str(x)
+    return f"{x:.2e}" if x != 0 else "0"
+
+
+def _table(rows) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _json_safe(obj):
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return _json_safe(obj.tolist())
+    return obj

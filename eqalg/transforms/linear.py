@@ -1,0 +1,299 @@
+"""Linear (and affine) generators J(θ) = Aθ + c of one-parameter groups T_s = exp(sA).
+
+A :class:`LinearGenerator` stores A in the cheapest faithful form — a diagonal vector, a
+``scipy.sparse`` matrix or a dense array — and never densifies a sparse or diagonal generator
+to act on θ. The flow T_s θ is exact: elementwise exponentials for diagonal A,
+``scipy.sparse.linalg.expm_multiply`` otherwise (homogeneous coordinates when c ≠ 0).
+
+Examples
+--------
+>>> from eqalg.space import ParameterSpace
+>>> space = ParameterSpace([("u", (2,)), ("w", (2,))])
+>>> A = LinearGenerator.from_selections(space, plus=[space["u"][0]], minus=[space["w"][0]])
+>>> A.form
+'diagonal'
+>>> A.generator([1.0, 2.0, 3.0, 4.0])
+array([ 1.,  0., -3.,  0.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, as_vector
+from ..space import ParameterSpace
+from .base import ContinuousTransformation
+
+__all__ = ["LinearGenerator"]
+
+
+class LinearGenerator(ContinuousTransformation):
+    """A linear or affine generator J(θ) = Aθ + c with A dense, sparse or diagonal.
+
+    Parameters
+    ----------
+    matrix : ndarray (D, D) or scipy.sparse matrix (D, D)
+        The generator matrix A. Use :meth:`diagonal` for a diagonal A given as a vector.
+    space : ParameterSpace, optional
+        The space it acts on; a flat ``ParameterSpace.flat(D)`` when omitted.
+    offset : array_like (D,), optional
+        Translation part c (affine generator); zero when omitted.
+    name : str, optional
+        Name used in reports.
+
+    Raises
+    ------
+    ShapeError
+        ``matrix`` is not square, or does not match ``space.size``, or ``offset`` has the wrong
+        length.
+    NonFiniteError
+        NaN or inf entries.
+
+    Notes
+    -----
+    DJ = A, so (I2) reads H A θ + Aᵀ g = σ'(L) g and, for a symmetry, (L2) H A θ = −Aᵀ g
+    (MATH.md B2). Ordinary addition and scalar multiplication (``A + B``, ``c * A``) preserve
+    the storage form when both operands share it.
+    """
+
+    __slots__ = ("_space", "_form", "_diag", "_mat", "_offset", "_name")
+
+    def __init__(self, matrix, space: ParameterSpace | None = None, *, offset=None, name: str | None = None,
+                 _diag=None):
+        if _diag is not None:
+            diag = as_vector(_diag, "diagonal")
+            d = diag.shape[0]
+            form, mat = "diagonal", None
+        elif sp.issparse(matrix):
+            mat = sp.csr_array(matrix, dtype=np.float64)
+            if mat.ndim != 2 or mat.shape[0] != mat.shape[1]:
+                raise ShapeError(f"matrix: expected a square (D, D) matrix, got shape {mat.shape}")
+            if not np.all(np.isfinite(mat.data)):
+                raise NonFiniteError("matrix: expected finite entries, got NaN/inf")
+            d, form, diag = mat.shape[0], "sparse", None
+        else:
+            try:
+                mat = np.array(matrix, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ShapeError(f"matrix: expected a numeric (D, D) array, got {type(matrix).__name__}") from exc
+            if mat.ndim != 2 or mat.shape[0] != mat.shape[1]:
+                raise ShapeError(f"matrix: expected a square (D, D) matrix, got shape {mat.shape}")
+            if not np.all(np.isfinite(mat)):
+                raise NonFiniteError("matrix: expected finite entries, got NaN/inf")
+            mat.setflags(write=False)
+            d, form, diag = mat.shape[0], "dense", None
+        if space is None:
+            space = ParameterSpace.flat(d)
+        if not isinstance(space, ParameterSpace):
+            raise ShapeError(f"space: expected a ParameterSpace, got {type(space).__name__}")
+        if space.size != d:
+            raise ShapeError(f"matrix: expected shape ({space.size}, {space.size}) for the given space, "
+                             f"got ({d}, {d})")
+        if diag is not None:
+            diag = diag.copy()
+            diag.setflags(write=False)
+        off = None
+        if offset is not None:
+            off = as_vector(offset, "offset", d).copy()
+            off.setflags(write=False)
+            if not np.any(off):
+                off = None
+        self._space, self._form, self._diag, self._mat, self._offset, self._name = space, form, diag, mat, off, name
+
+    # -- constructors -------------------------------------------------------------------------
+    @classmethod
+    def diagonal(cls, diag, space: ParameterSpace | None = None, *, offset=None, name=None) -> "LinearGenerator":
+        """A diagonal generator A = diag(``diag``), stored as a vector (D,)."""
+        diag = as_vector(diag, "diagonal")
+        if space is not None and space.size != diag.shape[0]:
+            raise ShapeError(f"diagonal: expected length {space.size}, got {diag.shape[0]}")
+        return cls(None, space, offset=offset, name=name, _diag=diag)
+
+    @classmethod
+    def from_selections(cls, space: ParameterSpace, plus=(), minus=(), *, name=None) -> "LinearGenerator":
+        """Diagonal generator with +1 on the flat indices in ``plus`` and −1 on those in ``minus``.
+
+        ``plus`` and ``minus`` are sequences of index arrays as returned by
+        ``space[block][key]``; this is how per-neuron rescalings A_j are written (MATH.md §C, #1).
+        """
+        d = np.zeros(space.size)
+        for sel in plus:
+            d[np.asarray(sel, dtype=np.intp)] += 1.0
+        for sel in minus:
+            d[np.asarray(sel, dtype=np.intp)] -= 1.0
+        return cls.diagonal(d, space, name=name)
+
+    @classmethod
+    def translation(cls, c, space: ParameterSpace | None = None, *, name=None) -> "LinearGenerator":
+        """The constant generator J(θ) = c (A = 0): a translation, e.g. softmax shifts (MATH.md L7)."""
+        c = as_vector(c, "c", None if space is None else space.size)
+        return cls(None, space, offset=c, name=name, _diag=np.zeros(c.shape[0]))
+
+    # -- properties ---------------------------------------------------------------------------
+    @property
+    def space(self) -> ParameterSpace:
+        return self._space
+
+    @property
+    def form(self) -> str:
+        """Storage form: ``"diagonal"``, ``"sparse"`` or ``"dense"``."""
+        return self._form
+
+    @property
+    def offset(self):
+        """The translation part c as a read-only (D,) array, or None when c = 0."""
+        return self._offset
+
+    @property
+    def is_affine(self) -> bool:
+        """True when the generator has a non-zero translation part."""
+        return self._offset is not None
+
+    @property
+    def matrix(self):
+        """A as stored: a (D,) diagonal vector, a sparse CSR array, or a dense (D, D) array."""
+        return self._diag if self._form == "diagonal" else self._mat
+
+    @property
+    def exact_curve(self) -> bool:
+        return True
+
+    def to_dense(self) -> np.ndarray:
+        """A as a dense (D, D) array (small D only)."""
+        if self._form == "diagonal":
+            return np.diag(self._diag)
+        if self._form == "sparse":
+            return self._mat.toarray()
+        return np.array(self._mat)
+
+    def to_sparse(self):
+        """A as a ``scipy.sparse.csr_array``."""
+        if self._form == "diagonal":
+            return sp.csr_array(sp.diags_array(self._diag))
+        if self._form == "sparse":
+            return self._mat
+        return sp.csr_array(self._mat)
+
+    # -- linear algebra ---------------------------------------------------------------------------
+    def apply(self, v) -> np.ndarray:
+        """A v for v of shape (D,) or (D, k) (no translation part)."""
+        v = np.asarray(v, dtype=np.float64)
+        if self._form == "diagonal":
+            return self._diag * v if v.ndim == 1 else self._diag[:, None] * v
+        return self._mat @ v
+
+    def apply_transpose(self, v) -> np.ndarray:
+        """Aᵀ v for v of shape (D,) or (D, k)."""
+        v = np.asarray(v, dtype=np.float64)
+        if self._form == "diagonal":
+            return self._diag * v if v.ndim == 1 else self._diag[:, None] * v
+        return self._mat.T @ v
+
+    def generator(self, theta) -> np.ndarray:
+        """J(θ) = Aθ + c, shape (D,)."""
+        theta = self._check_theta(theta)
+        out = self.apply(theta)
+        return out if self._offset is None else out + self._offset
+
+    def jacobian_transpose_apply(self, theta, v) -> np.ndarray:
+        """DJᵀ v = Aᵀ v (independent of θ)."""
+        return self.apply_transpose(v)
+
+    def jacobian_apply(self, theta, v) -> np.ndarray:
+        """DJ v = A v (independent of θ)."""
+        return self.apply(v)
+
+    @property
+    def is_symmetric_matrix(self) -> bool:
+        """True when A = Aᵀ exactly (diagonal generators always are)."""
+        if self._form == "diagonal":
+            return True
+        if self._form == "sparse":
+            return (abs(self._mat - self._mat.T)).max() == 0 if self._mat.nnz else True
+        return bool(np.array_equal(self._mat, self._mat.T))
+
+    def quadratic_form(self, theta) -> float:
+        """Q_A(θ) = ½ θᵀ A θ (= ½ θᵀ A_sym θ), the charge of (L4) in MATH.md B2."""
+        theta = self._check_theta(theta)
+        return 0.5 * float(theta @ self.apply(theta))
+
+    def curve(self, theta, s: float) -> np.ndarray:
+        """T_s θ = exp(sA)θ (+ the affine part), exactly.
+
+        Diagonal A uses elementwise exponentials; otherwise
+        ``scipy.sparse.linalg.expm_multiply`` acts on θ without forming exp(sA), in homogeneous
+        coordinates [[A, c], [0, 0]] when c ≠ 0 (MATH.md §A: T_s = exp(sA) for J = Aθ).
+
+        Raises
+        ------
+        InvalidValueError
+            ``s`` is not finite, or the exact result overflows float64.
+        """
+        theta = self._check_theta(theta)
+        s = float(s)
+        if not np.isfinite(s):
+            raise InvalidValueError(f"s: expected a finite number, got {s}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self._form == "diagonal":
+                a = s * self._diag
+                out = np.exp(a) * theta
+                if self._offset is not None:
+                    # c * (e^{sa} - 1)/a, with the a -> 0 limit s*c
+                    coef = np.where(a != 0, np.expm1(a) / np.where(a != 0, a, 1.0), 1.0) * s
+                    out = out + coef * self._offset
+            else:
+                A = self.to_sparse() * s
+                if self._offset is None:
+                    out = spla.expm_multiply(A, theta)
+                else:
+                    d = self.space.size
+                    aug = sp.block_array([[A, sp.csr_array(s * self._offset[:, None])],
+                                          [sp.csr_array((1, d)), sp.csr_array((1, 1))]], format="csr")
+                    out = spla.expm_multiply(aug, np.append(theta, 1.0))[:d]
+        if not np.all(np.isfinite(out)):
+            raise InvalidValueError(f"s: exp(sA)θ overflows float64 at s = {s:g}")
+        return out
+
+    # -- Lie-algebra linear combinations -------------------------------------------------------
+    def _combine(self, other: "LinearGenerator", a: float, b: float) -> "LinearGenerator":
+        if self.space != other.space:
+            raise SpaceMismatchError("generators: defined over different parameter spaces "
+                                     f"({self.space.describe()} vs {other.space.describe()})")
+        off = None
+        if self._offset is not None or other._offset is not None:
+            off = (a * (self._offset if self._offset is not None else 0.0)
+                   + b * (other._offset if other._offset is not None else 0.0))
+        if self._form == other._form == "diagonal":
+            return LinearGenerator.diagonal(a * self._diag + b * other._diag, self.space, offset=off)
+        if "dense" in (self._form, other._form):
+            return LinearGenerator(a * self.to_dense() + b * other.to_dense(), self.space, offset=off)
+        return LinearGenerator(a * self.to_sparse() + b * other.to_sparse(), self.space, offset=off)
+
+    def __add__(self, other):
+        if not isinstance(other, LinearGenerator):
+            return NotImplemented
+        return self._combine(other, 1.0, 1.0)
+
+    def __sub__(self, other):
+        if not isinstance(other, LinearGenerator):
+            return NotImplemented
+        return self._combine(other, 1.0, -1.0)
+
+    def __mul__(self, c):
+        if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+            return NotImplemented
+        c = float(c)
+        if not np.isfinite(c):
+            raise NonFiniteError(f"scalar: expected a finite number, got {c}")
+        return self._combine(self, c, 0.0)
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return self * -1.0
+
+    def __repr__(self):
+        extra = ", affine" if self._offset is not None else ""
+        return f"LinearGenerator({self.name!r}, form={self._form}, D={self.space.size}{extra})"
