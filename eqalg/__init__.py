@@ -22,7 +22,7 @@ from .constraints import (CheckResult, Constraint, FiniteGradient, FiniteHessian
                           InfinitesimalHessian, derive, evaluate)
 from .datasets import Dataset, load_dataset, load_diabetes, load_iris, load_wine
 from .dynamics import Trajectory, gradient_descent
-from .models import CountingModel, Model, TwoLayerMLP
+from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression, TwoLayerMLP
 from .predictions import LinearQuantity, QuadraticQuantity, conserved_quantity
 from .report import Report, check
 from .space import ParameterSpace
@@ -38,7 +38,7 @@ __all__ = [
     "Constraint", "InfinitesimalGradient", "InfinitesimalHessian", "FiniteGradient", "FiniteHessian",
     "CheckResult", "derive", "evaluate",
     "Backend", "Estimate", "Analytic", "FiniteDifference",
-    "Model", "CountingModel", "TwoLayerMLP",
+    "Model", "CountingModel", "TwoLayerMLP", "MatrixFactorization", "SoftmaxRegression",
     "Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset",
     "gradient_descent", "Trajectory",
     "QuadraticQuantity", "LinearQuantity", "conserved_quantity",

@@ -6,7 +6,9 @@
 constraint             label  identity                                                order
 =====================  =====  ======================================================  ==========
 InfinitesimalGradient  I1/L1  ⟨g(θ), J(θ)⟩ = σ(L(θ))                                  1
+                       L7     gᵀc = 0 (translation J = c)
 InfinitesimalHessian   I2/L2  H(θ) J(θ) + DJ(θ)ᵀ g(θ) = σ'(L(θ)) g(θ)                 2
+                       L7     H c = 0 (translation J = c)
 FiniteGradient         D1     Mᵀ g(Mθ + t) = S'(L) g(θ)                               1
 FiniteHessian          D2     Mᵀ H(Mθ + t) M = S'(L) H(θ) + S''(L) g gᵀ               2
 =====================  =====  ======================================================  ==========
@@ -88,12 +90,19 @@ def _is_linear_symmetry(t):
     return isinstance(t, LinearGenerator) and t.is_symmetry and not t.is_affine
 
 
+def _is_translation_symmetry(t):
+    return (isinstance(t, LinearGenerator) and t.is_symmetry and t.is_affine and t.form == "diagonal"
+            and not np.any(t.matrix))
+
+
 class InfinitesimalGradient(Constraint):
     """(I1) ⟨g, J⟩ = σ(L); for a linear symmetry (L1) gᵀAθ = 0 (MATH.md B1, B2)."""
 
     def _describe(self):
         if _is_linear_symmetry(self.transformation):
             return "L1", "g^T A theta = 0", 1
+        if _is_translation_symmetry(self.transformation):
+            return "L7", "g^T c = 0", 1
         if self.transformation.is_symmetry:
             return "I1", "<g, J> = 0", 1
         return "I1", "<g, J> = sigma(L)", 1
@@ -105,6 +114,8 @@ class InfinitesimalHessian(Constraint):
     def _describe(self):
         if _is_linear_symmetry(self.transformation):
             return "L2", "H A theta = -A^T g", 2
+        if _is_translation_symmetry(self.transformation):
+            return "L7", "H c = 0", 2
         if self.transformation.is_symmetry:
             return "I2", "H J + DJ^T g = 0", 2
         return "I2", "H J + DJ^T g = sigma'(L) g", 2
@@ -145,8 +156,10 @@ class CheckResult:
     residual : float
         Norm of (left side − right side) of the identity (on the probe directions).
     scale : float
-        Sum of the norms of the identity's terms (same probes); the residual is judged relative
-        to it.
+        Sum of the norms of the identity's terms (same probes); for first-order generator
+        identities the Cauchy–Schwarz bound ‖g‖‖J‖, and Hessian generator identities add
+        ‖J‖ times the typical gain of H (so H c = 0 has a scale). The residual is judged
+        relative to it.
     tolerance : float
         rtol · scale + safety · fd_error.
     fd_error : float or None
@@ -314,12 +327,15 @@ def _eval_inf_hessian(c, model, theta, backend):
     hj = backend.hvp(model, theta, J[:, None])
     djt_g = t.jacobian_transpose_apply(theta, g.value)
     rate = t.loss_rate_derivative(model.loss(theta)) if not t.is_symmetry else 0.0
+    gain = backend.hessian_gain(model, theta)
     lhs = hj.value[:, 0] + djt_g
     rhs = rate * g.value
     residual = float(np.linalg.norm(lhs - rhs))
-    scale = float(np.linalg.norm(hj.value) + np.linalg.norm(djt_g) + np.linalg.norm(rhs))
+    # ‖H‖·‖J‖ keeps a scale when every term vanishes identically (H c = 0 for translations).
+    scale = float(np.linalg.norm(hj.value) + np.linalg.norm(djt_g) + np.linalg.norm(rhs)
+                  + gain.value * np.linalg.norm(J))
     error = hj.error + g.error * (1.0 + abs(rate))
-    return residual, scale, error, hj.nonsmooth or g.nonsmooth
+    return residual, scale, error, hj.nonsmooth or g.nonsmooth or gain.nonsmooth
 
 
 @evaluate.register(FiniteGradient, Backend)

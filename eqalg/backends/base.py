@@ -103,6 +103,18 @@ class Backend(ABC):
         """‖∇L(θ)‖, used only as the scale of first-order identities."""
         return float(np.linalg.norm(self.gradient(model, theta).value))
 
+    def hessian_gain(self, model, theta, probes: int = 2) -> Estimate:
+        """Typical gain of H on a direction: sqrt(mean ‖H u‖²/‖u‖²) over seeded Gaussian u (≈ ‖H‖_F/√D).
+
+        Used as the scale of Hessian identities whose terms may all vanish (e.g. H c = 0, (L7)),
+        where the norms of the terms themselves would give no scale.
+        """
+        rng = np.random.default_rng(self.seed + 1)
+        U = rng.standard_normal((model.space.size, probes))
+        est = self.hvp(model, theta, U)
+        gain = np.sqrt(np.sum(est.value ** 2) / np.sum(U ** 2))
+        return Estimate(float(gain), float(est.error / np.sqrt(np.sum(U ** 2))), est.nonsmooth)
+
     def probe_matrix(self, size: int) -> np.ndarray:
         """Seeded Gaussian probe directions, shape (size, probes)."""
         rng = np.random.default_rng(self.seed)
