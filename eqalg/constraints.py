@@ -165,10 +165,13 @@ class CheckResult:
     fd_error : float or None
         The finite-difference backend's own absolute error estimate (None for analytic).
     passed : bool or None
-        True when residual ≤ tolerance; None when the result is inconclusive (non-smooth).
+        True when residual ≤ tolerance; None when the result cannot be trusted (non-smooth or
+        inconclusive).
     status : str
-        ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish) or
-        ``"non-smooth"`` (a kink inside the finite-difference stencil).
+        ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish),
+        ``"non-smooth"`` (a kink at the point, inside every admissible finite-difference
+        stencil) or ``"inconclusive"`` (the backend's error estimate, times its safety factor,
+        exceeds 1 % of the scale: the numbers cannot decide).
     evaluations : dict
         ``{"loss": n, "gradient": n, "hvp": n}`` evaluations used (HVPs counted per direction).
     seconds : float
@@ -214,6 +217,10 @@ class CheckResult:
         d = asdict(self)
         d["relative_residual"] = self.relative_residual
         return d
+
+
+#: A result is "inconclusive" when safety · error exceeds this fraction of the scale.
+UNTRUSTED_ERROR_FRACTION = 1e-2
 
 
 # -- derive ---------------------------------------------------------------------------------------------
@@ -297,6 +304,9 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> C
         tol = float(backend.tolerance(scale, error))
         if scale == 0 and residual == 0:
             passed, status = True, "trivial"
+        elif backend.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
+            # the backend's own error is too large relative to the terms to decide either way
+            passed, status = None, "inconclusive"
         else:
             passed = bool(residual <= tol)
             status = "holds" if passed else "violated"

@@ -142,6 +142,11 @@ def gradient_descent(model: Model, theta0, lr: float, steps: int, *, weight_deca
     check_positive(weight_decay, "weight_decay", allow_zero=True)
     theta = model.validate_theta(theta0, "theta0").copy()
     quantities = list(quantities)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported below
+        return _run_gd(model, theta, lr, steps, weight_decay, quantities)
+
+
+def _run_gd(model, theta, lr, steps, weight_decay, quantities):
     values = np.empty((len(quantities), steps + 1))
     increments = np.empty((len(quantities), steps))
     losses = np.empty(steps + 1)

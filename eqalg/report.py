@@ -33,11 +33,17 @@ def _as_named(transformations, what):
     elif isinstance(transformations, Transformation):
         items = [(transformations.name, transformations)]
     else:
-        items = [(t.name, t) for t in transformations]
+        items = [(getattr(t, "name", None), t) for t in transformations]
+    out = {}
     for name, t in items:
         if not isinstance(t, Transformation):
-            raise InvalidValueError(f"{what}: expected Transformation objects, got {type(t).__name__} for {name!r}")
-    return dict(items)
+            raise InvalidValueError(f"{what}: expected Transformation objects, got {type(t).__name__}")
+        key, k = name, 1
+        while key in out:  # keep distinct transformations that share a display name
+            k += 1
+            key = f"{name}#{k}"
+        out[key] = t
+    return out
 
 
 def check(model: Model, theta, symmetries=None, controls=None, backend="both") -> "Report":

@@ -1,0 +1,93 @@
+"""`eqalg check`: defaults, options, JSON report, exit statuses, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from eqalg.cli import main
+from eqalg.models.mlp import TwoLayerMLP
+
+CHECK_KEYS = {"transformation", "kind", "constraint", "order", "backend", "point", "residual", "scale",
+              "tolerance", "passed", "control", "fd_error", "status", "evaluations", "seconds"}
+
+
+def test_default_run_passes(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "activation relu" in out and "data: iris (150 samples" in out
+    for name in ("rescale[0]", "swap[0,1]", "flip[0]", "rotate[0,1]", "permute_inputs[0,1]"):
+        assert name in out
+    assert "Q[rescale[7]]" in out and out.rstrip().endswith("OK")
+
+
+def test_tanh_json_report(tmp_path, capsys):
+    path = tmp_path / "report.json"
+    argv = ["check", "--activation", "tanh", "--hidden", "8", "--steps", "300", "--lr", "0.05", "--seed", "0",
+            "--backend", "both", "--json", str(path), "--quiet"]
+    assert main(argv) == 0
+    report = json.loads(path.read_text())
+    assert {"model", "data", "checks", "conservation", "summary", "training"} <= set(report)
+    assert report["model"]["activation"] == "tanh" and report["model"]["parameters"] == 67
+    assert report["data"]["name"] == "iris" and report["data"]["n_samples"] == 150
+    checks = report["checks"]
+    assert all(CHECK_KEYS <= set(c) for c in checks)
+    assert {c["point"] for c in checks} == {"init", "trained"}
+    assert {c["backend"] for c in checks} == {"analytic", "finite-difference"}
+    names = {c["transformation"] for c in checks}
+    assert {"flip[0]", "swap[0,1]", "rescale[0]", "rotate[0,1]"} <= names   # rescale/rotate are controls here
+    assert all(c["passed"] is (not c["control"]) for c in checks)
+    assert {c["transformation"] for c in checks if c["control"]} >= {"rescale[0]", "rotate[0,1]"}
+    assert report["conservation"] == []                                    # tanh: no continuous symmetry
+    assert report["summary"]["ok"] is True
+    assert "summary:" in capsys.readouterr().out
+
+
+def test_conservation_entries_in_json(tmp_path):
+    path = tmp_path / "r.json"
+    assert main(["check", "--steps", "200", "--backend", "analytic", "--json", str(path), "--quiet"]) == 0
+    cons = json.loads(path.read_text())["conservation"]
+    assert len(cons) == 8
+    for c in cons:
+        assert {"quantity", "start", "end", "measured_drift", "predicted_drift"} <= set(c)
+        assert c["end"] - c["start"] == pytest.approx(c["measured_drift"])
+        assert c["measured_drift"] == pytest.approx(c["predicted_drift"], rel=1e-9, abs=1e-15)
+
+
+def test_exit_status_1_when_a_control_holds(monkeypatch, capsys):
+    # declare a true symmetry as a "control": its identities hold, so the run must fail
+    monkeypatch.setattr(TwoLayerMLP, "controls", lambda self: {"swap[0,1]": self.transposition(0, 1)})
+    assert main(["check", "--steps", "50", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "unexpected" in out and out.rstrip().endswith("FAILED")
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["check", "--activation", "swish"], "--activation"),
+    (["check", "--data", "mnist"], "--data"),
+    (["check", "--backend", "symbolic"], "--backend"),
+    (["check", "--steps", "0"], "--steps"),
+    (["check", "--steps", "-3"], "--steps"),
+    (["check", "--lr", "0"], "--lr"),
+    (["check", "--lr", "-0.1"], "--lr"),
+    (["check", "--lr", "nan"], "--lr"),
+    (["check", "--hidden", "two"], "--hidden"),
+    (["check", "--bogus"], "unrecognized"),
+    (["nonsense"], "invalid choice"),
+])
+def test_bad_usage_is_one_line_and_status_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and err[0].startswith("eqalg")
+
+
+def test_diverging_training_is_a_usage_error(capsys):
+    assert main(["check", "--lr", "1e6", "--steps", "50"]) == 2
+    assert "diverged" in capsys.readouterr().err
+
+
+def test_console_entry_point_has_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "eqalg", "check", "--steps", "0"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
