@@ -95,3 +95,27 @@ def test_bad_input(iris):
         model.hvp(bad, theta)
     with pytest.raises(ShapeError, match="v"):
         model.hvp(theta, np.ones((theta.size + 1, 2)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_output_derivatives_match_finite_differences(activation, rng):
+    model, theta = make_mlp(activation, "mse", hidden=4, n=25)
+    assert model.has_output_derivatives
+    V = rng.standard_normal((theta.size, 2))
+    w = rng.standard_normal((model.n_samples, model.n_outputs))
+    h = 1e-6
+    jvp = model.output_jvp(theta, V)
+    fd = np.stack([(model.output(theta + h * v) - model.output(theta - h * v)) / (2 * h) for v in V.T])
+    np.testing.assert_allclose(jvp, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(model.output_jvp(theta, V[:, 0]), jvp[0], rtol=1e-13)
+    # ⟨w, Df v⟩ = ⟨Dfᵀ w, v⟩
+    assert np.sum(w * jvp[0]) == pytest.approx(model.output_vjp(theta, w) @ V[:, 0], rel=1e-12)
+    hv = model.output_hvp(theta, w, V)
+    fd2 = np.stack([(model.output_vjp(theta + h * v, w) - model.output_vjp(theta - h * v, w)) / (2 * h)
+                    for v in V.T], axis=1)
+    np.testing.assert_allclose(hv, fd2, rtol=1e-6, atol=1e-8)
+    # the loss gradient is the VJP with the loss's output gradient
+    d_f = model.output_loss.grad(model.output(theta), model.targets) / model.n_samples
+    np.testing.assert_allclose(model.output_vjp(theta, d_f), model.gradient(theta), rtol=1e-13, atol=1e-16)
+    with pytest.raises(ShapeError, match="w"):
+        model.output_vjp(theta, w[:, :1])

@@ -35,6 +35,9 @@ class Model(ABC):
     hvp(theta, v) -> ndarray (D,) or (D, k)
         Hessian-vector products H(θ) v for one direction (D,) or k directions (D, k) in one pass.
     per_sample_loss(theta) -> ndarray (N,)
+    output, output_jvp, output_vjp, output_hvp (announced by :attr:`has_output_derivatives`)
+        Model-level interface for models L = (1/N) Σ_i ℓ(f(θ, x_i), y_i); such models also
+        expose ``targets`` (N, o) and ``output_loss`` (:class:`~eqalg.models.functions.OutputLoss`).
 
     Defaults
     --------
@@ -66,6 +69,28 @@ class Model(ABC):
     def per_sample_loss(self, theta) -> np.ndarray:
         """Per-sample losses ℓ(f(θ, x_i), y_i), shape (N,). Optional."""
         raise MissingMethodError(f"{type(self).__name__} does not implement `per_sample_loss(self, theta)`")
+
+    # -- optional model-level interface (outputs f(θ, x_i) ∈ R^o, L = (1/N) Σ_i ℓ(f_i, y_i)) ------------
+    def output(self, theta) -> np.ndarray:
+        """Model outputs f(θ, x_i), shape (N, o). Optional (model-level identities (M1)–(M4))."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `output(self, theta) -> ndarray (N, o)`")
+
+    def output_jvp(self, theta, v) -> np.ndarray:
+        """Df(θ) v, shape (N, o) for v (D,) or (k, N, o) for v (D, k). Optional."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `output_jvp(self, theta, v)`")
+
+    def output_vjp(self, theta, w) -> np.ndarray:
+        """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for w (N, o); shape (D,). Optional."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `output_vjp(self, theta, w)`")
+
+    def output_hvp(self, theta, w, v) -> np.ndarray:
+        """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o), v (D,) or (D, k). Optional."""
+        raise MissingMethodError(f"{type(self).__name__} does not implement `output_hvp(self, theta, w, v)`")
+
+    @property
+    def has_output_derivatives(self) -> bool:
+        """True when the model-level interface (output, output_jvp/vjp/hvp) is implemented."""
+        return all(_overrides(self, m) for m in ("output", "output_jvp", "output_vjp", "output_hvp"))
 
     @property
     def has_gradient(self) -> bool:

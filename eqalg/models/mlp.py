@@ -145,11 +145,8 @@ class TwoLayerMLP(Model):
         """L(θ) = mean of the per-sample losses."""
         return float(np.mean(self.per_sample_loss(theta)))
 
-    def loss_and_gradient(self, theta):
-        """(L(θ), ∇L(θ)) from one forward and one backward pass."""
-        W1, W2, z, a, f = self._forward(theta)
-        n = self.n_samples
-        d_f = self.out_loss.grad(f, self.Y) / n
+    def _vjp(self, W2, z, a, d_f):
+        """Dfᵀ d_f for output cotangents d_f (N, o): backpropagation, flattened (D,)."""
         d_z = (d_f @ W2) * self.act.df(z)
         parts = [d_z.T @ self.X]
         if self.bias:
@@ -157,8 +154,13 @@ class TwoLayerMLP(Model):
         parts.append(d_f.T @ a)
         if self.bias:
             parts.append(d_f.sum(axis=0))
-        loss = float(np.mean(self.out_loss.value(f, self.Y)))
-        return loss, np.concatenate([p.ravel() for p in parts])
+        return np.concatenate([p.ravel() for p in parts])
+
+    def loss_and_gradient(self, theta):
+        """(L(θ), ∇L(θ)) from one forward and one backward pass."""
+        W1, W2, z, a, f = self._forward(theta)
+        d_f = self.out_loss.grad(f, self.Y) / self.n_samples
+        return float(np.mean(self.out_loss.value(f, self.Y))), self._vjp(W2, z, a, d_f)
 
     def gradient(self, theta) -> np.ndarray:
         """∇L(θ), shape (D,), by backpropagation."""
@@ -172,33 +174,85 @@ class TwoLayerMLP(Model):
             blocks[name] = V[sl].T.reshape((k,) + self.space[name].shape)
         return blocks
 
-    def hvp(self, theta, v) -> np.ndarray:
-        """H(θ) v for v of shape (D,) or (D, k), exact (R-operator), k directions in one pass."""
-        V, single = self.validate_directions(v)
-        W1, W2, z, a, f = self._forward(theta)
-        n, k = self.n_samples, V.shape[1]
-        P = self._split_directions(V)
-        dsig, d2sig = self.act.df(z), self.act.d2f(z)
-        d_f = self.out_loss.grad(f, self.Y) / n                      # (N, o)
-        d_a = d_f @ W2                                               # (N, h)
-        Rz = np.matmul(self.X, P["W1"].transpose(0, 2, 1))            # (k, N, h)
+    def _rop(self, W2, z, a, P):
+        """Forward-mode (R-operator) pass: (Rz, Ra, Rf) of shapes (k, N, h), (k, N, h), (k, N, o)."""
+        Rz = np.matmul(self.X, P["W1"].transpose(0, 2, 1))
         if self.bias:
             Rz += P["b1"][:, None, :]
-        Ra = dsig * Rz
-        Rf = Ra @ W2.T + np.matmul(a, P["W2"].transpose(0, 2, 1))    # (k, N, o)
+        Ra = self.act.df(z) * Rz
+        Rf = Ra @ W2.T + np.matmul(a, P["W2"].transpose(0, 2, 1))
         if self.bias:
             Rf += P["b2"][:, None, :]
-        Rd_f = self.out_loss.hess_apply(f, self.Y, Rf) / n            # (k, N, o)
-        Rd_a = Rd_f @ W2 + np.matmul(d_f, P["W2"])                    # (k, N, h)
-        Rd_z = Rd_a * dsig + (d_a * d2sig) * Rz
+        return Rz, Ra, Rf
+
+    def _second_order(self, W2, z, a, d_f, Rd_f, P, Rz, Ra):
+        """R{Dfᵀ d_f} for directions P: ∇²(Σ d_f·f) v + Dfᵀ Rd_f, shape (D, k) (Pearlmutter 1994)."""
+        k = Rz.shape[0]
+        dsig = self.act.df(z)
+        d_a = d_f @ W2
+        Rd_a = Rd_f @ W2 + np.matmul(d_f, P["W2"])
+        Rd_z = Rd_a * dsig + (d_a * self.act.d2f(z)) * Rz
         parts = [np.matmul(Rd_z.transpose(0, 2, 1), self.X).reshape(k, -1)]
         if self.bias:
             parts.append(Rd_z.sum(axis=1))
         parts.append((np.matmul(Rd_f.transpose(0, 2, 1), a) + np.matmul(d_f.T, Ra)).reshape(k, -1))
         if self.bias:
             parts.append(Rd_f.sum(axis=1))
-        out = np.concatenate(parts, axis=1).T
+        return np.concatenate(parts, axis=1).T
+
+    def hvp(self, theta, v) -> np.ndarray:
+        """H(θ) v for v of shape (D,) or (D, k), exact (R-operator), k directions in one pass."""
+        V, single = self.validate_directions(v)
+        W1, W2, z, a, f = self._forward(theta)
+        n = self.n_samples
+        P = self._split_directions(V)
+        Rz, Ra, Rf = self._rop(W2, z, a, P)
+        d_f = self.out_loss.grad(f, self.Y) / n
+        Rd_f = self.out_loss.hess_apply(f, self.Y, Rf) / n
+        out = self._second_order(W2, z, a, d_f, Rd_f, P, Rz, Ra)
         return out[:, 0] if single else out
+
+    # -- model-level derivatives (outputs f(θ, x_i)) ------------------------------------------------
+    def output_jvp(self, theta, v) -> np.ndarray:
+        """Df(θ) v: output directional derivatives, shape (N, o) for v (D,), (k, N, o) for v (D, k)."""
+        V, single = self.validate_directions(v)
+        W1, W2, z, a, f = self._forward(theta)
+        Rf = self._rop(W2, z, a, self._split_directions(V))[2]
+        return Rf[0] if single else Rf
+
+    def output_vjp(self, theta, w) -> np.ndarray:
+        """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for output weights w of shape (N, o); returns (D,)."""
+        w = self._output_weights(w)
+        W1, W2, z, a, f = self._forward(theta)
+        return self._vjp(W2, z, a, w)
+
+    def output_hvp(self, theta, w, v) -> np.ndarray:
+        """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o) and v (D,) or (D, k) (exact R-operator)."""
+        w = self._output_weights(w)
+        V, single = self.validate_directions(v)
+        W1, W2, z, a, f = self._forward(theta)
+        P = self._split_directions(V)
+        Rz, Ra, _ = self._rop(W2, z, a, P)
+        out = self._second_order(W2, z, a, w, np.zeros((V.shape[1],) + w.shape), P, Rz, Ra)
+        return out[:, 0] if single else out
+
+    def _output_weights(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (self.n_samples, self.n_outputs):
+            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.n_outputs}), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise NonFiniteError("w: expected finite entries")
+        return w
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Targets y_i, shape (N, o); the loss is (1/N) Σ_i ``output_loss``(f_i, y_i)."""
+        return self.Y
+
+    @property
+    def output_loss(self):
+        """The per-sample :class:`~eqalg.models.functions.OutputLoss` ℓ(z, y)."""
+        return self.out_loss
 
     # -- non-smoothness -------------------------------------------------------------------------------
     def _preactivation_direction(self, v):
