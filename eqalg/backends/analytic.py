@@ -11,6 +11,8 @@ from .base import Backend, Estimate
 
 __all__ = ["Analytic"]
 
+_TRAITS = {"gradient": "has_gradient", "hvp": "has_hvp", "output derivatives": "has_output_derivatives"}
+
 
 @dataclass(frozen=True)
 class Analytic(Backend):
@@ -30,7 +32,7 @@ class Analytic(Backend):
     Raises
     ------
     MissingMethodError
-        (at use) the model has no analytic gradient or HVP.
+        (at use) the model has no analytic gradient, HVP or output derivatives.
     """
 
     rtol: float = 1e-9
@@ -40,8 +42,7 @@ class Analytic(Backend):
     full_vectors: bool = field(default=True, init=False)
 
     def _require(self, model, what):
-        ok = model.has_gradient if what == "gradient" else model.has_hvp
-        if not ok:
+        if not getattr(model, _TRAITS[what]):
             raise MissingMethodError(f"backend 'analytic': model {type(model).__name__} provides no {what}; "
                                      "use backend='finite-difference'")
 
@@ -63,6 +64,26 @@ class Analytic(Backend):
         """H(θ) V from the model's batched HVP."""
         self._require(model, "hvp")
         return Estimate(np.asarray(model.hvp(theta, V)).reshape(np.shape(V)))
+
+    def output_curve_derivative(self, model, theta, transformation) -> Estimate:
+        """Df(θ) J(θ) from the model's output JVP, shape (N, o) (MATH.md (M1))."""
+        self._require(model, "output derivatives")
+        return Estimate(model.output_jvp(theta, transformation.generator(theta)))
+
+    def output_jvp(self, model, theta, V) -> Estimate:
+        """Df(θ) V from the model, shape (k, N, o)."""
+        self._require(model, "output derivatives")
+        return Estimate(model.output_jvp(theta, np.asarray(V, dtype=float).reshape(model.space.size, -1)))
+
+    def output_vjp(self, model, theta, W) -> Estimate:
+        """Df(θ)ᵀ W from the model, shape (D,)."""
+        self._require(model, "output derivatives")
+        return Estimate(model.output_vjp(theta, W))
+
+    def output_hvp(self, model, theta, W, V) -> Estimate:
+        """∇²_θ(Σ W·f) V from the model, shape (D, k)."""
+        self._require(model, "output derivatives")
+        return Estimate(model.output_hvp(theta, W, np.asarray(V, dtype=float).reshape(model.space.size, -1)))
 
     def probe_matrix(self, size: int) -> np.ndarray:
         """The identity (all coordinates) for size ≤ full_limit, else seeded Gaussian probes."""

@@ -1,15 +1,22 @@
 """The backend interface: the derivative primitives every constraint is written in.
 
-A backend supplies four primitives, each returning an :class:`Estimate` (value, absolute error
-estimate, non-smoothness flag, evaluation evidence):
+A backend supplies four loss-level primitives, each returning an :class:`Estimate` (value,
+absolute error estimate, non-smoothness flag, evaluation evidence):
 
 * ``curve_derivative(model, θ, t)`` — d/ds L(T_s θ) at s = 0 (= ⟨g, J⟩, MATH.md (I1));
 * ``gradient(model, θ)`` — g = ∇L(θ);
 * ``gradient_projections(model, θ, U)`` — Uᵀ g for probe directions U (D, k);
-* ``hvp(model, θ, V)`` — H(θ) V for V (D, k).
+* ``hvp(model, θ, V)`` — H(θ) V for V (D, k);
 
-Constraints (:mod:`eqalg.constraints`) use only these, so a new backend plugs in by
-implementing them; ``tolerance`` and ``probe_matrix`` have defaults.
+and four model-level primitives for models with outputs f(θ, x_i) ∈ R^o (MATH.md B4, B7):
+
+* ``output_curve_derivative(model, θ, t)`` — d/ds f(T_s θ, x_i) at s = 0 (= Df J), shape (N, o);
+* ``output_jvp(model, θ, V)`` — Df(θ) v for each column of V (D, k), shape (k, N, o);
+* ``output_vjp(model, θ, W)`` — Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for W (N, o), shape (D,);
+* ``output_hvp(model, θ, W, V)`` — ∇²_θ(Σ_iq w_iq f_q(θ, x_i)) V, shape (D, k).
+
+Constraints (:mod:`eqalg.constraints`, :mod:`eqalg.constraints_model`) use only these, so a new
+backend plugs in by implementing them; ``tolerance`` and ``probe_matrix`` have defaults.
 """
 
 from __future__ import annotations
@@ -64,7 +71,8 @@ class Backend(ABC):
 
     Obligatory
     ----------
-    curve_derivative, gradient, gradient_projections, hvp (see module docstring); ``name``.
+    curve_derivative, gradient, gradient_projections, hvp, output_curve_derivative, output_jvp,
+    output_vjp, output_hvp (see module docstring); ``name``.
     """
 
     rtol: float = 1e-9
@@ -98,6 +106,22 @@ class Backend(ABC):
     @abstractmethod
     def hvp(self, model, theta, V) -> Estimate:
         """H(θ) V for V of shape (D, k); value of shape (D, k)."""
+
+    @abstractmethod
+    def output_curve_derivative(self, model, theta, transformation) -> Estimate:
+        """d/ds f(T_s θ, x_i)|_{s=0} = Df(θ, x_i) J(θ) for every sample; value of shape (N, o) (MATH.md (M1))."""
+
+    @abstractmethod
+    def output_jvp(self, model, theta, V) -> Estimate:
+        """Df(θ) v for each column v of V (D, k); value of shape (k, N, o)."""
+
+    @abstractmethod
+    def output_vjp(self, model, theta, W) -> Estimate:
+        """Df(θ)ᵀ W = ∇_θ Σ_iq W_iq f_q(θ, x_i) for output weights W (N, o); value of shape (D,)."""
+
+    @abstractmethod
+    def output_hvp(self, model, theta, W, V) -> Estimate:
+        """∇²_θ(Σ_iq W_iq f_q(θ, x_i)) V for W (N, o), V (D, k); value of shape (D, k)."""
 
     def gradient_norm(self, model, theta) -> float:
         """‖∇L(θ)‖, used only as the scale of first-order identities."""

@@ -138,29 +138,71 @@ class FiniteDifference(Backend):
             h *= 0.5
         return h, True
 
-    # -- primitives -----------------------------------------------------------------------------------
-    def curve_derivative(self, model, theta, transformation) -> Estimate:
-        """d/ds L(T_s θ)|₀ from losses along the transformation's curve (exact flow when known)."""
+    def _along(self, model, theta, v, fn, curve=None, *, hessian: bool = False):
+        """d/ds fn(c(s)) at s = 0 along c (the line θ + s v unless ``curve`` is given).
+
+        Returns (value, error, nonsmooth, h): Richardson over ``levels`` (``hvp_levels`` when
+        ``hessian``) from the largest admissible step h (shrunk below the smooth radius along v).
+        """
+        h = self._base_step(theta, v, self.hvp_step if hessian else self.step)
+        h, nonsmooth = self._admissible_step(model, theta, v, h, curve)
+        if nonsmooth:
+            return None, float("inf"), True, h
+        point = curve if curve is not None else (lambda s: theta + s * v)
+        value, err = richardson_central(lambda s: fn(point(s)), h, self.hvp_levels if hessian else self.levels)
+        return value, err, False, h
+
+    def _curve_estimate(self, model, theta, transformation, fn, shape):
         J = transformation.generator(theta)
         if not np.any(J):
-            return Estimate(0.0, 0.0, False, 0.0)
-        h = self._base_step(theta, J, self.step)
+            return Estimate(np.zeros(shape) if shape else 0.0, 0.0, False, 0.0)
 
         def curve(s):
             return transformation.curve(theta, s)
 
-        h, nonsmooth = self._admissible_step(model, theta, J, h, curve)
+        value, err, nonsmooth, h = self._along(model, theta, J, fn, curve)
+        step = h * float(np.linalg.norm(J))
         if nonsmooth:
-            return Estimate(float("nan"), float("inf"), True, h * float(np.linalg.norm(J)))
-        value, err = richardson_central(lambda s: model.loss(curve(s)), h, self.levels)
-        return Estimate(float(value), err, False, h * float(np.linalg.norm(J)))
+            return Estimate(np.full(shape, np.nan) if shape else float("nan"), float("inf"), True, step)
+        return Estimate(value if shape else float(value), err, False, step)
+
+    def _columns(self, model, theta, V, field, shape):
+        """d/ds field(θ + s v) for each column v of V; ``field`` returns an Estimate whose error is
+        propagated (divided by the step). Returns stacked values of shape (k,) + shape."""
+        V = np.asarray(V, dtype=float)
+        out = np.zeros((V.shape[1],) + tuple(shape))
+        errs, bad, hmax = [], False, 0.0
+        for k in range(V.shape[1]):
+            v = V[:, k]
+            if not np.any(v):
+                continue
+            inner = []
+
+            def fn(point):
+                est = field(point)
+                inner.append(est.error)
+                return est.value
+
+            val, err, nonsmooth, h = self._along(model, theta, v, fn, hessian=True)
+            if nonsmooth:
+                out[k] = np.nan
+                bad = True
+                errs.append(np.inf)
+                continue
+            out[k] = val
+            errs.append(err + (max(inner) / h if inner else 0.0))
+            hmax = max(hmax, h * float(np.linalg.norm(v)))
+        return out, float(np.linalg.norm(errs)) if errs else 0.0, bad, hmax
+
+    # -- primitives -----------------------------------------------------------------------------------
+    def curve_derivative(self, model, theta, transformation) -> Estimate:
+        """d/ds L(T_s θ)|₀ from losses along the transformation's curve (exact flow when known)."""
+        return self._curve_estimate(model, theta, transformation, model.loss, ())
 
     def _directional(self, model, theta, u):
-        h = self._base_step(theta, u, self.step)
-        h, nonsmooth = self._admissible_step(model, theta, u, h)
+        value, err, nonsmooth, _ = self._along(model, theta, u, model.loss)
         if nonsmooth:
             return float("nan"), float("inf"), True
-        value, err = richardson_central(lambda s: model.loss(theta + s * u), h, self.levels)
         return float(value), err, False
 
     def gradient_projections(self, model, theta, U) -> Estimate:
@@ -194,29 +236,56 @@ class FiniteDifference(Backend):
 
     def hvp(self, model, theta, V) -> Estimate:
         """H V by Richardson-extrapolated central differences of gradients, column by column."""
+        out, err, bad, hmax = self._columns(model, theta, V, lambda p: self.gradient(model, p), (model.space.size,))
+        return Estimate(out.T, err, bad, hmax)
+
+    # -- model-level primitives (outputs f(θ, x_i)) ---------------------------------------------------
+    def output_curve_derivative(self, model, theta, transformation) -> Estimate:
+        """d/ds f(T_s θ, x_i)|₀ from outputs along the transformation's curve (no derivative code), (N, o)."""
+        return self._curve_estimate(model, theta, transformation, model.output, model.output(theta).shape)
+
+    def output_jvp(self, model, theta, V) -> Estimate:
+        """Df(θ) V from outputs along the lines θ + s v (2·levels outputs per column), shape (k, N, o)."""
         V = np.asarray(V, dtype=float)
-        out = np.zeros_like(V)
-        errs, bad, hmax = [], False, 0.0
+        shape = model.output(theta).shape
+        out = np.zeros((V.shape[1],) + shape)
+        errs, bad = [], False
         for k in range(V.shape[1]):
-            v = V[:, k]
-            if not np.any(v):
+            if not np.any(V[:, k]):
                 continue
-            h = self._base_step(theta, v, self.hvp_step)
-            h, nonsmooth = self._admissible_step(model, theta, v, h)
-            if nonsmooth:
-                out[:, k] = np.nan
-                bad = True
-                errs.append(np.inf)
-                continue
-            inner = []
+            val, err, nonsmooth, _ = self._along(model, theta, V[:, k], model.output)
+            out[k] = np.nan if nonsmooth else val
+            errs.append(err)
+            bad |= nonsmooth
+        return Estimate(out, float(np.linalg.norm(errs)) if errs else 0.0, bad)
 
-            def grad_at(s):
-                est = self.gradient(model, theta + s * v)
-                inner.append(est.error)
-                return est.value
+    def output_vjp(self, model, theta, W) -> Estimate:
+        """Df(θ)ᵀ W: the model's VJP when it has one, else directional differences of Σ W·f per coordinate."""
+        if model.has_output_derivatives:
+            return Estimate(model.output_vjp(theta, W))
+        W = np.asarray(W, dtype=float)
+        weighted = _Weighted(model, W)
+        return self.gradient_projections(weighted, theta, np.eye(model.space.size))
 
-            val, err = richardson_central(grad_at, h, self.hvp_levels)
-            out[:, k] = val
-            errs.append(err + (max(inner) / h if inner else 0.0))
-            hmax = max(hmax, h * float(np.linalg.norm(v)))
-        return Estimate(out, float(np.linalg.norm(errs)) if errs else 0.0, bad, hmax)
+    def output_hvp(self, model, theta, W, V) -> Estimate:
+        """∇²(Σ W·f) V by Richardson central differences of :meth:`output_vjp`, column by column, (D, k)."""
+        out, err, bad, hmax = self._columns(model, theta, V, lambda p: self.output_vjp(model, p, W),
+                                            (model.space.size,))
+        return Estimate(out.T, err, bad, hmax)
+
+
+class _Weighted:
+    """θ ↦ Σ_iq W_iq f_q(θ, x_i) presented as a loss (for differences of weighted outputs)."""
+
+    def __init__(self, model, W):
+        self.model, self.W = model, W
+        self.space = model.space
+
+    def loss(self, theta):
+        return float(np.sum(self.W * self.model.output(theta)))
+
+    def smooth_radius(self, theta, v):
+        return self.model.smooth_radius(theta, v)
+
+    def activation_pattern(self, theta):
+        return self.model.activation_pattern(theta)

@@ -38,6 +38,10 @@ class Model(ABC):
     output, output_jvp, output_vjp, output_hvp (announced by :attr:`has_output_derivatives`)
         Model-level interface for models L = (1/N) Σ_i ℓ(f(θ, x_i), y_i); such models also
         expose ``targets`` (N, o) and ``output_loss`` (:class:`~eqalg.models.functions.OutputLoss`).
+    inputs, with_data(X=None, Y=None)
+        The inputs x_i (N, d) (an attribute, like ``targets``), and the same model
+        (architecture, loss) on other data: needed by data-coupled equivariances
+        f(Mθ, Px) = R f(θ, x) (MATH.md B7).
 
     Defaults
     --------
@@ -86,6 +90,14 @@ class Model(ABC):
     def output_hvp(self, theta, w, v) -> np.ndarray:
         """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o), v (D,) or (D, k). Optional."""
         raise MissingMethodError(f"{type(self).__name__} does not implement `output_hvp(self, theta, w, v)`")
+
+    def with_data(self, X=None, Y=None) -> "Model":
+        """The same model on inputs ``X`` (N', d) and targets ``Y`` (N', o) (each kept when None). Optional.
+
+        Used by data-coupled equivariances (MATH.md B7) to evaluate the loss and outputs on
+        transformed data P·D.
+        """
+        raise MissingMethodError(f"{type(self).__name__} does not implement `with_data(self, X=None, Y=None) -> Model`")
 
     @property
     def has_output_derivatives(self) -> bool:
@@ -161,16 +173,65 @@ class CountingModel(Model):
     Parameters
     ----------
     model : Model
+    counts : dict, optional
+        A counter dict to share (models on transformed data count into their parent's dict).
 
     Attributes
     ----------
     counts : dict
-        ``{"loss": int, "gradient": int, "hvp": int}``.
+        ``{"loss": int, "gradient": int, "hvp": int}``, plus ``"output"`` once a model-level
+        method is used (outputs, JVPs and HVPs counted per direction, VJPs once).
     """
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, counts: dict | None = None):
         self.inner = model
-        self.counts = {"loss": 0, "gradient": 0, "hvp": 0}
+        self.counts = {"loss": 0, "gradient": 0, "hvp": 0} if counts is None else counts
+
+    def _count_output(self, n: int = 1):
+        self.counts["output"] = self.counts.get("output", 0) + n
+
+    @property
+    def has_output_derivatives(self):
+        return self.inner.has_output_derivatives
+
+    def output(self, theta):
+        """Counted :meth:`Model.output`."""
+        self._count_output()
+        return self.inner.output(theta)
+
+    def output_jvp(self, theta, v):
+        """Counted :meth:`Model.output_jvp` (one count per direction)."""
+        self._count_output(1 if np.ndim(v) == 1 else np.shape(v)[1])
+        return self.inner.output_jvp(theta, v)
+
+    def output_vjp(self, theta, w):
+        """Counted :meth:`Model.output_vjp`."""
+        self._count_output()
+        return self.inner.output_vjp(theta, w)
+
+    def output_hvp(self, theta, w, v):
+        """Counted :meth:`Model.output_hvp` (one count per direction)."""
+        self._count_output(1 if np.ndim(v) == 1 else np.shape(v)[1])
+        return self.inner.output_hvp(theta, w, v)
+
+    @property
+    def targets(self):
+        """The wrapped model's targets."""
+        return self.inner.targets
+
+    @property
+    def output_loss(self):
+        """The wrapped model's per-sample output loss."""
+        return self.inner.output_loss
+
+    @property
+    def inputs(self):
+        """The wrapped model's inputs."""
+        return self.inner.inputs
+
+    def with_data(self, X=None, Y=None):
+        """The wrapped model on other data, counting into the same dict."""
+        return CountingModel(self.inner.with_data(X=X, Y=Y), self.counts)
 
     @property
     def space(self):
