@@ -13,8 +13,10 @@ import scipy.sparse as sp
 
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
 from ..space import ParameterSpace
-from ..transforms.discrete import SignedPermutation
+from ..transforms.discrete import MatrixMap, SignedPermutation
+from ..transforms.equivariance import Equivariance
 from ..transforms.linear import LinearGenerator
+from ..transforms.maps import InputMap, LinearOutputMap, ScalarMap
 from .base import Model
 from .functions import get_activation, get_loss
 
@@ -390,4 +392,201 @@ class TwoLayerMLP(Model):
         if self.n_inputs >= 2:
             out["permute_inputs[0,1]"] = self.input_permutation(0, 1)
         out["scale_input[0]"] = self.input_scaling_generator(0)
+        return out
+
+    # -- data and equivariances (MATH.md B4, B7) --------------------------------------------------------
+    @property
+    def inputs(self) -> np.ndarray:
+        """Inputs x_i, shape (N, d) (read-only)."""
+        return self.X
+
+    def with_data(self, X=None, Y=None) -> "TwoLayerMLP":
+        """The same architecture, activation, loss and bias setting on inputs ``X`` and targets ``Y``.
+
+        Parameters
+        ----------
+        X : array_like (N', d), optional
+            Inputs (the current ones when None).
+        Y : array_like (N', o), optional
+            Targets (the current ones when None).
+
+        Raises
+        ------
+        ShapeError, NonFiniteError, InvalidValueError
+            ``X`` with a different number of features, ``Y`` with a different number of outputs,
+            mismatched rows, non-finite entries, non-probability targets for cross-entropy.
+        """
+        X = self.X if X is None else X
+        Y = self.Y if Y is None else Y
+        Xa, Ya = np.asarray(X), np.asarray(Y)
+        if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs:
+            raise ShapeError(f"X: expected shape (N, {self.n_inputs}), got {Xa.shape}")
+        if Ya.ndim != 2 or Ya.shape[1] != self.n_outputs:
+            raise ShapeError(f"Y: expected shape (N, {self.n_outputs}), got {Ya.shape}")
+        return TwoLayerMLP(X, Y, self.hidden, self.act.name, self.out_loss.name, bias=self.bias)
+
+    @property
+    def homogeneity_degree(self):
+        """k with f(cθ) = c^k f(θ) for c > 0: 2 for a bias-free network with positively homogeneous σ, else None."""
+        return 2 if (not self.bias and self.act.homogeneous) else None
+
+    def scaling_generator(self, *blocks: str) -> LinearGenerator:
+        """J = Pθ scaling the given blocks (all of θ when none is given): the generator of θ_B ↦ e^s θ_B."""
+        names = blocks or self.space.names
+        sel = [self.space[b].indices for b in names]
+        label = "all" if not blocks else ",".join(blocks)
+        return LinearGenerator.from_selections(self.space, plus=sel, name=f"scale[{label}]")
+
+    def homogeneity(self, degree: float | None = None) -> Equivariance:
+        """f(e^s θ) = e^{ks} f(θ): J = θ, ρ(z) = kz (MATH.md B4 and §C #11; Euler's theorem).
+
+        Parameters
+        ----------
+        degree : float, optional
+            k; the network's :attr:`homogeneity_degree` by default (pass another value for a
+            negative control).
+
+        Raises
+        ------
+        InvalidValueError
+            No degree given and the network is not homogeneous (biases or a non-homogeneous σ).
+        """
+        k = self.homogeneity_degree if degree is None else degree
+        if k is None:
+            raise InvalidValueError("degree: the network is not homogeneous (it needs bias=False and relu, "
+                                    "leaky_relu or linear); pass a degree explicitly for a control")
+        return Equivariance(self.scaling_generator(), output=ScalarMap.power(k), name=f"homogeneity(k={k:g})")
+
+    def layer_homogeneity(self, layer: int, degree: float = 1.0) -> Equivariance:
+        """Scaling one layer: f is 1-homogeneous in (W2, b2) for every σ, and in W1 when bias-free σ is
+        positively homogeneous (MATH.md B4, per-layer; by (I7) their difference is the layer-balancing
+        symmetry of Du, Hu & Lee 2018).
+
+        Parameters
+        ----------
+        layer : {1, 2}
+        degree : float
+            1 for the true equivariance; another value gives a negative control.
+
+        Raises
+        ------
+        InvalidValueError
+            ``layer`` is not 1 or 2.
+        """
+        if layer not in (1, 2):
+            raise InvalidValueError(f"layer: expected 1 or 2, got {layer!r}")
+        blocks = [f"W{layer}"] + ([f"b{layer}"] if self.bias else [])
+        return Equivariance(self.scaling_generator(*blocks), output=ScalarMap.power(degree),
+                            name=f"homogeneity[layer {layer}](k={degree:g})")
+
+    @staticmethod
+    def _cycle(n: int, shift: int = 1) -> np.ndarray:
+        return (np.arange(n) + shift) % n
+
+    def input_permutation_equivariance(self, perm=None, data_perm=None) -> Equivariance:
+        """Permute input features together with the columns of W1: f(Mθ, Px) = f(θ, x) (MATH.md B7).
+
+        Parameters
+        ----------
+        perm : array_like of int (d,), optional
+            (Px)[i] = x[perm[i]] and W1'[:, i] = W1[:, perm[i]]; a cyclic shift by default.
+        data_perm : array_like of int (d,), optional
+            A different permutation for the data only: a negative control.
+
+        Raises
+        ------
+        ShapeError
+            ``perm`` is not a permutation of range(d).
+        """
+        d = self.n_inputs
+        perm = self._cycle(d) if perm is None else np.asarray(perm)
+        P = InputMap.permutation(perm)
+        cols = self.space["W1"].indices.reshape(self.hidden, d)
+        p = np.arange(self.space.size)
+        p[cols] = cols[:, P.matrix.argmax(axis=1)]
+        M = SignedPermutation(p, None, self.space, name="permute_inputs")
+        data = P if data_perm is None else InputMap.permutation(data_perm)
+        tag = "" if data_perm is None else "(wrong data map)"
+        return Equivariance(M, data=data, name=f"permute_inputs{tag}")
+
+    def class_permutation_equivariance(self, perm=None, output_perm=None) -> Equivariance:
+        """Permute output classes: rows of W2 and entries of b2, f(Mθ, x) = R f(θ, x) (MATH.md B7).
+
+        A relabelling: with targets permuted alike, L_{(X, RY)}(Mθ) = L_{(X, Y)}(θ).
+
+        Parameters
+        ----------
+        perm : array_like of int (o,), optional
+            (Rz)[i] = z[perm[i]]; a cyclic shift by default.
+        output_perm : array_like of int (o,), optional
+            A different permutation for R only: a negative control.
+        """
+        o = self.n_outputs
+        perm = self._cycle(o) if perm is None else np.asarray(perm)
+        R = LinearOutputMap.permutation(perm)
+        src = R.matrix.argmax(axis=1)
+        p = np.arange(self.space.size)
+        rows = self.space["W2"].indices.reshape(o, self.hidden)
+        p[rows] = rows[src]
+        if self.bias:
+            b2 = self.space["b2"].indices
+            p[b2] = b2[src]
+        M = SignedPermutation(p, None, self.space, name="permute_classes")
+        out = R if output_perm is None else LinearOutputMap.permutation(output_perm)
+        tag = "" if output_perm is None else "(wrong output map)"
+        return Equivariance(M, output=out, name=f"permute_classes{tag}")
+
+    def logistic_flip(self, j: int) -> MatrixMap:
+        """The sigmoid neuron flip (w_j, b_j, a_j, c) ↦ (−w_j, −b_j, −a_j, c + a_j) (MATH.md D7, §C #16).
+
+        A linear involution that is *not* orthogonal: a symmetry when σ(−z) = 1 − σ(z); (D1) puts
+        the gradient at its fixed points in Fix(Mᵀ) (∂L/∂a_j = ½ ∂L/∂c), not in Fix(M) (Ziyin 2024).
+
+        Raises
+        ------
+        InvalidValueError
+            The network has no biases (c = b2 is needed), or ``j`` is out of range.
+        """
+        if not self.bias:
+            raise InvalidValueError("logistic_flip: needs the output bias b2 (bias=True)")
+        self._check_neuron(j)
+        m = sp.lil_array(sp.eye_array(self.space.size))
+        for idx in self.neuron_in(j) + self.neuron_out(j):
+            m[idx, idx] = -1.0
+        out_j, b2 = self.neuron_out(j)[0], self.space["b2"].indices
+        m[b2, out_j] = 1.0   # c' = c + a_j
+        return MatrixMap(sp.csr_array(m), None, self.space, name=f"logistic_flip[{j}]")
+
+    def equivariances(self) -> dict:
+        """Catalogue ``{name: Equivariance}`` of this network's equivariances (MATH.md B4, B7, §C #11).
+
+        ``homogeneity(k=2)`` and ``homogeneity[layer 1]`` for bias-free positively homogeneous σ;
+        ``homogeneity[layer 2]`` always; ``permute_inputs`` (d ≥ 2) and ``permute_classes``
+        (o ≥ 2), cyclic shifts.
+        """
+        out = {}
+        if self.homogeneity_degree is not None:
+            out["homogeneity"] = self.homogeneity()
+            out["homogeneity[layer 1]"] = self.layer_homogeneity(1)
+        out["homogeneity[layer 2]"] = self.layer_homogeneity(2)
+        if self.n_inputs >= 2:
+            out["permute_inputs"] = self.input_permutation_equivariance()
+        if self.n_outputs >= 2:
+            out["permute_classes"] = self.class_permutation_equivariance()
+        return out
+
+    def equivariance_controls(self) -> dict:
+        """Negative controls for :meth:`equivariances`: wrong degrees (k ± 1) and wrong permutations."""
+        out = {}
+        k = self.homogeneity_degree
+        for deg in ((k - 1, k + 1) if k is not None else (2,)):
+            out[f"homogeneity(k={deg:g})"] = self.homogeneity(deg)
+        out["homogeneity[layer 2](k=2)"] = self.layer_homogeneity(2, 2.0)
+        d, o = self.n_inputs, self.n_outputs
+        if d >= 2:
+            out["permute_inputs(wrong data map)"] = self.input_permutation_equivariance(
+                data_perm=self._cycle(d, -1) if d > 2 else np.arange(d))
+        if o >= 2:
+            out["permute_classes(wrong output map)"] = self.class_permutation_equivariance(
+                output_perm=self._cycle(o, -1) if o > 2 else np.arange(o))
         return out
