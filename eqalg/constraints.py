@@ -82,6 +82,14 @@ class Constraint:
         """``"<label>: <equation>"``."""
         return f"{self.label}: {self.equation}"
 
+    def transported_model(self, model):
+        """The model whose loss is evaluated at the transformed point Mθ.
+
+        ``model`` itself, except for the data-coupled forms of MATH.md B7, where it is the model
+        on the transported data P·D (see :class:`~eqalg.constraints_model.CoupledGradient`).
+        """
+        return model
+
     def __repr__(self):
         return f"{type(self).__name__}({self.transformation.name!r}, {self.label})"
 
@@ -329,36 +337,50 @@ def _eval_inf_gradient(c, model, theta, backend):
     return residual, scale, est.error, est.nonsmooth
 
 
-@evaluate.register(InfinitesimalHessian, Backend)
-def _eval_inf_hessian(c, model, theta, backend):
-    t = c.transformation
+def generator_hessian_terms(t, model, theta, backend):
+    """The left side H J + DJᵀ g shared by (I2) and (M4), with its scale and error.
+
+    Returns
+    -------
+    lhs : ndarray (D,)
+    g : Estimate
+        The gradient (the right side of (I2) is σ′ g).
+    scale : float
+        ‖HJ‖ + ‖DJᵀg‖ + ‖H‖·‖J‖ (the gain term keeps a scale when every term vanishes
+        identically, e.g. H c = 0 for translations).
+    error : float
+    nonsmooth : bool
+    """
     J = t.generator(theta)
     g = backend.gradient(model, theta)
     hj = backend.hvp(model, theta, J[:, None])
     djt_g = t.jacobian_transpose_apply(theta, g.value)
-    rate = t.loss_rate_derivative(model.loss(theta)) if not t.is_symmetry else 0.0
     gain = backend.hessian_gain(model, theta)
-    lhs = hj.value[:, 0] + djt_g
+    scale = float(np.linalg.norm(hj.value) + np.linalg.norm(djt_g) + gain.value * np.linalg.norm(J))
+    return hj.value[:, 0] + djt_g, g, scale, hj.error + g.error, hj.nonsmooth or g.nonsmooth or gain.nonsmooth
+
+
+@evaluate.register(InfinitesimalHessian, Backend)
+def _eval_inf_hessian(c, model, theta, backend):
+    t = c.transformation
+    lhs, g, scale, error, nonsmooth = generator_hessian_terms(t, model, theta, backend)
+    rate = t.loss_rate_derivative(model.loss(theta)) if not t.is_symmetry else 0.0
     rhs = rate * g.value
     residual = float(np.linalg.norm(lhs - rhs))
-    # ‖H‖·‖J‖ keeps a scale when every term vanishes identically (H c = 0 for translations).
-    scale = float(np.linalg.norm(hj.value) + np.linalg.norm(djt_g) + np.linalg.norm(rhs)
-                  + gain.value * np.linalg.norm(J))
-    error = hj.error + g.error * (1.0 + abs(rate))
-    return residual, scale, error, hj.nonsmooth or g.nonsmooth or gain.nonsmooth
+    return residual, scale + float(np.linalg.norm(rhs)), error + g.error * abs(rate), nonsmooth
 
 
 @evaluate.register(FiniteGradient, Backend)
 def _eval_fin_gradient(c, model, theta, backend):
     t = c.transformation
-    mtheta = t.act(theta)
+    mtheta, left = t.act(theta), c.transported_model(model)
     s1, _ = t.loss_map_derivatives(model.loss(theta)) if not t.is_symmetry else (1.0, 0.0)
     if backend.full_vectors:
-        a_est, b_est = backend.gradient(model, mtheta), backend.gradient(model, theta)
+        a_est, b_est = backend.gradient(left, mtheta), backend.gradient(model, theta)
         a = t.linear_apply_transpose(a_est.value)
     else:
         U = backend.probe_matrix(model.space.size)
-        a_est = backend.gradient_projections(model, mtheta, t.linear_apply(U))   # (MU)ᵀ g(Mθ) = Uᵀ Mᵀ g(Mθ)
+        a_est = backend.gradient_projections(left, mtheta, t.linear_apply(U))   # (MU)ᵀ g(Mθ) = Uᵀ Mᵀ g(Mθ)
         b_est = backend.gradient_projections(model, theta, U)
         a = a_est.value
     b = s1 * b_est.value
@@ -372,7 +394,7 @@ def _eval_fin_hessian(c, model, theta, backend):
     t = c.transformation
     mtheta = t.act(theta)
     V = backend.probe_matrix(model.space.size)
-    h_m = backend.hvp(model, mtheta, t.linear_apply(V))
+    h_m = backend.hvp(c.transported_model(model), mtheta, t.linear_apply(V))
     h_0 = backend.hvp(model, theta, V)
     a = t.linear_apply_transpose(h_m.value)
     if t.is_symmetry:
@@ -385,3 +407,7 @@ def _eval_fin_hessian(c, model, theta, backend):
     residual = float(np.linalg.norm(a - b))
     scale = float(np.linalg.norm(a) + np.linalg.norm(b))
     return residual, scale, h_m.error + h_0.error + err_g, h_m.nonsmooth or h_0.nonsmooth or ns_g
+
+
+# Equivariance types register their derive/evaluate methods there (imported last: it uses this module).
+from . import constraints_model  # noqa: E402,F401
