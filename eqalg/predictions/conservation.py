@@ -9,6 +9,17 @@ exactly (MATH.md (T1))
 because ĝᵀ S θ = 0 (L1) for the minibatch loss. For a translation generator c, C(θ) = cᵀθ obeys
 (T2) C(θ⁺) = (1 − ηλ) C(θ). Source: Kunin et al., "Neural Mechanics" (ICLR 2021), with the
 exact discrete form re-derived in MATH.md B8.
+
+For an *equivariance* with J = Sθ = ∇Q the same expansion gives an exact per-step rate law
+(MATH.md B4, B8; :class:`RateLawQuantity`), because ĝᵀSθ = ⟨ĝ, J⟩ is no longer 0 but the rate
+r(θ) = E[∇ℓᵀ ρ(f)] (M3) or σ(L) (I1):
+
+    Q(θ⁺) = (1 − ηλ)² Q(θ) − η (1 − ηλ) r(θ) + ½ η² ĝᵀ S ĝ.
+
+Homogeneity of degree k (J = θ, ρ(z) = kz) makes this the discrete-time norm law
+½‖θ⁺‖² − ½‖θ‖² = −η(1 − ηλ) k E[∇ℓᵀ f] + ((1 − ηλ)² − 1)·½‖θ‖² + ½η²‖ĝ‖², whose gradient-flow
+limit d/dt ½‖θ‖² = −k E[∇ℓᵀ f] is the rate law behind the implicit bias of homogeneous networks
+(Lyu & Li, "Gradient Descent Maximizes the Margin of Homogeneous Neural Networks", ICLR 2020).
 """
 
 from __future__ import annotations
@@ -18,9 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidValueError, as_vector
+from ..transforms.equivariance import ContinuousEquivariance
 from ..transforms.linear import LinearGenerator
 
-__all__ = ["QuadraticQuantity", "LinearQuantity", "conserved_quantity"]
+__all__ = ["QuadraticQuantity", "LinearQuantity", "conserved_quantity", "RateLawQuantity", "rate_law_quantity",
+           "homogeneity_norm_law"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,3 +107,125 @@ def conserved_quantity(generator: LinearGenerator, name: str | None = None):
         raise InvalidValueError(f"generator {generator.name!r}: expected a symmetric matrix A = A^T "
                                 "(conserved quadratic ½θᵀAθ, MATH.md L4)")
     return QuadraticQuantity(generator, name)
+
+
+@dataclass(frozen=True, eq=False)
+class RateLawQuantity:
+    """Q(θ) = ½ θᵀ S θ for an equivariance with J = Sθ, and its exact per-step GD rate law.
+
+    Build with :func:`rate_law_quantity` or :func:`homogeneity_norm_law`.
+
+    Attributes
+    ----------
+    equivariance : ContinuousEquivariance or LinearGenerator
+        J = Sθ with S symmetric; a bare generator is a symmetry (rate 0, the law is (T1)).
+    model : Model
+        The model whose loss gradient drives the steps (its outputs give the rate (M3)).
+    name : str
+
+    Notes
+    -----
+    Q(θ⁺) − Q(θ) = ((1 − ηλ)² − 1) Q(θ) − η(1 − ηλ) r(θ) + ½η² ĝᵀSĝ with r(θ) = E[∇ℓᵀ ρ(f)] (M3)
+    for an output rate, σ(L(θ)) (I1) for a loss rate (MATH.md B4, B8). The rate is computed from
+    the outputs (or the loss value), never from ⟨g, J⟩, so a wrong degree breaks the law.
+    Exact only for full-batch steps on ``model`` (the rate must be the batch's).
+    """
+
+    equivariance: object
+    model: object
+    name: str
+
+    @property
+    def generator(self) -> LinearGenerator:
+        """The linear generator J = Sθ."""
+        e = self.equivariance
+        return e.transformation if isinstance(e, ContinuousEquivariance) else e
+
+    def value(self, theta) -> float:
+        """Q(θ) = ½ θᵀ S θ."""
+        return self.generator.quadratic_form(theta)
+
+    def rate(self, theta) -> float:
+        """r(θ) = ⟨g, J⟩ predicted by the equivariance: E[∇ℓᵀ ρ(f)] (M3) or σ(L) (I1); 0 for a symmetry."""
+        e = self.equivariance
+        if not isinstance(e, ContinuousEquivariance):
+            return 0.0
+        if e.output is not None:
+            F = self.model.output(theta)
+            dl = self.model.output_loss.grad(F, self.model.targets)
+            return float(np.mean(np.sum(dl * e.output_rate(F), axis=1)))
+        return float(e.loss_rate(self.model.loss(theta)))
+
+    def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
+        """Predicted Q(θ⁺) − Q(θ) for θ⁺ = θ − lr (g + weight_decay θ) (exact for full-batch g).
+
+        Parameters
+        ----------
+        theta, g : ndarray (D,)
+            The iterate and the loss gradient at it (without the weight-decay term).
+        lr, weight_decay : float
+        """
+        decay = 1.0 - lr * weight_decay
+        g = np.asarray(g, dtype=float)
+        return ((decay ** 2 - 1.0) * self.value(theta) - lr * decay * self.rate(theta)
+                + 0.5 * lr * lr * float(g @ self.generator.apply(g)))
+
+
+def rate_law_quantity(equivariance, model, name: str | None = None) -> RateLawQuantity:
+    """The quantity ½θᵀSθ of an equivariance with J = Sθ and its exact GD rate law (MATH.md B4, B8).
+
+    Parameters
+    ----------
+    equivariance : ContinuousEquivariance or LinearGenerator
+        Its generator must be linear (no offset) with a symmetric matrix S, and the equivariance
+        must declare an output rate (model level) or a loss rate.
+    model : Model
+        The model trained (outputs, ``targets`` and ``output_loss`` needed for output rates).
+    name : str, optional
+
+    Returns
+    -------
+    RateLawQuantity
+        Usable in ``eqalg.gradient_descent(..., quantities=[...])``.
+
+    Raises
+    ------
+    InvalidValueError
+        Not a continuous equivariance/linear generator, or its generator is affine or not
+        symmetric (J must be the gradient of ½θᵀSθ).
+    """
+    e = equivariance
+    gen = e.transformation if isinstance(e, ContinuousEquivariance) else e
+    if not isinstance(gen, LinearGenerator):
+        raise InvalidValueError(f"equivariance: expected a continuous equivariance of a LinearGenerator, "
+                                f"got {type(gen).__name__}")
+    if gen.is_affine or not gen.is_symmetric_matrix:
+        raise InvalidValueError(f"equivariance {e.name!r}: the generator must be linear with a symmetric matrix "
+                                "(J = S theta = grad of 1/2 theta^T S theta)")
+    if not isinstance(e, ContinuousEquivariance) and not e.is_symmetry:
+        raise InvalidValueError(f"equivariance {e.name!r}: a bare generator must be a symmetry")
+    return RateLawQuantity(e, model, name or f"Q[{e.name}]")
+
+
+def homogeneity_norm_law(model, degree: float | None = None, name: str | None = None) -> RateLawQuantity:
+    """½‖θ‖² under GD for a k-homogeneous model: Δ = −η(1 − ηλ) k E[∇ℓᵀ f] + ((1−ηλ)² − 1)½‖θ‖² + ½η²‖g‖².
+
+    Parameters
+    ----------
+    model : Model
+        Provides ``homogeneity(degree)`` (e.g. a bias-free ReLU :class:`~eqalg.TwoLayerMLP`, k = 2).
+    degree : float, optional
+        k (the model's own degree by default; k ± 1 gives a negative control).
+    name : str, optional
+
+    Returns
+    -------
+    RateLawQuantity
+
+    Notes
+    -----
+    Euler's theorem θᵀ∇_θ f = k f (M1) gives ⟨g, θ⟩ = k E[∇ℓᵀ f] (M3); the gradient-flow limit is
+    Lyu & Li (ICLR 2020)'s d/dt ½‖θ‖² = −k E[∇ℓᵀ f] (MATH.md B4).
+    """
+    e = model.homogeneity(degree)
+    return rate_law_quantity(e, model, name or f"1/2|theta|^2 [{e.name}]")
