@@ -29,6 +29,15 @@ from .space import ParameterSpace
 from .transforms import (ContinuousTransformation, DiscreteTransformation, LinearGenerator, MatrixMap,
                          SignedPermutation, Transformation, act, compose, inverse, power)
 
+from .constraints_model import (CoupledGradient, CoupledHessian, FiniteOutputGradient, FiniteOutputHessian,
+                                FixedPointGradient, FlowGradient, FlowHessian, OutputGradient, OutputHessian,
+                                OutputRateGradient, OutputRateHessian, SymmetricPointHessian, fixed_point_constraints)
+from .dynamics import (SGD, Adam, HeavyBall, Optimizer, RMSProp, SignGD, commutation_residual, optimizer_commutes,
+                       run_optimizer)
+from .predictions.conservation import RateLawQuantity, homogeneity_norm_law, rate_law_quantity
+from .transforms import (ContinuousEquivariance, DiscreteEquivariance, Equivariance, InputMap, LinearOutputMap,
+                         ScalarMap, flow)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -43,4 +52,12 @@ __all__ = [
     "gradient_descent", "Trajectory",
     "QuadraticQuantity", "LinearQuantity", "conserved_quantity",
     "check", "Report",
+    "Equivariance", "ContinuousEquivariance", "DiscreteEquivariance", "ScalarMap", "LinearOutputMap", "InputMap",
+    "flow",
+    "OutputGradient", "OutputHessian", "OutputRateGradient", "OutputRateHessian", "FiniteOutputGradient",
+    "FiniteOutputHessian", "FlowGradient", "FlowHessian", "CoupledGradient", "CoupledHessian",
+    "FixedPointGradient", "SymmetricPointHessian", "fixed_point_constraints",
+    "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law",
+    "Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer", "optimizer_commutes",
+    "commutation_residual",
 ]
