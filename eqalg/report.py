@@ -161,7 +161,7 @@ class Report:
         rows = [head]
         for r in self.checks:
             ev = r.evaluations
-            rows.append((r.point or "", r.transformation, "control" if r.control else "symmetry", r.kind,
+            rows.append((r.point or "", r.transformation, _role(r), r.kind,
                          r.label, str(r.order), "fd" if r.backend == "finite-difference" else r.backend[:3],
                          _num(r.residual), _num(r.scale), _num(r.relative_residual), _num(r.tolerance),
                          "-" if r.fd_error is None else _num(r.fd_error),
@@ -177,6 +177,12 @@ class Report:
             rows.append((c["quantity"], _num(c["start"]), _num(c["end"]), _num(c["measured_drift"]),
                          _num(c["predicted_drift"]), _num(c.get("relative_error", float("nan")))))
         return _table(rows)
+
+
+def _role(r) -> str:
+    if r.control:
+        return "control"
+    return "equivariance" if r.kind == "equivariance" else "symmetry"
 
 
 def _num(x) -> str:
