@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .backends.base import Backend
+from .backends.base import Backend, get_backends
 from .dispatch import GenericFunction
-from .errors import DispatchError, SpaceMismatchError
+from .errors import DispatchError, InvalidValueError, NonFiniteError, SpaceMismatchError
 from .models.base import CountingModel, Model
 from .transforms.base import ContinuousTransformation, DiscreteTransformation, Transformation
 from .transforms.linear import LinearGenerator
@@ -179,7 +179,8 @@ class CheckResult:
         ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish),
         ``"non-smooth"`` (a kink at the point, inside every admissible finite-difference
         stencil) or ``"inconclusive"`` (the backend's error estimate, times its safety factor,
-        exceeds 1 % of the scale: the numbers cannot decide).
+        exceeds 1e-4 of the scale: the numbers cannot resolve a violation that small, so a
+        "holds" would promise more than the backend can deliver).
     evaluations : dict
         ``{"loss": n, "gradient": n, "hvp": n}`` evaluations used (HVPs counted per direction).
     seconds : float
@@ -228,7 +229,7 @@ class CheckResult:
 
 
 #: A result is "inconclusive" when safety · error exceeds this fraction of the scale.
-UNTRUSTED_ERROR_FRACTION = 1e-2
+UNTRUSTED_ERROR_FRACTION = 1e-4
 
 
 # -- derive ---------------------------------------------------------------------------------------------
@@ -271,8 +272,22 @@ class _EvaluateFunction(GenericFunction):
     def __call__(self, constraint, model, theta, backend, **kwargs):
         if not isinstance(model, Model):
             raise DispatchError(f"evaluate: model must be an eqalg Model, got {type(model).__name__}")
+        if isinstance(backend, str):
+            found = get_backends(backend)
+            if len(found) != 1:
+                raise InvalidValueError(f"backend: evaluate takes one backend, got {backend!r}; "
+                                        "use 'analytic' or 'finite-difference'")
+            backend = found[0]
+        if not isinstance(backend, Backend):
+            raise DispatchError(f"backend: expected a Backend or a backend name, got {type(backend).__name__}")
+        if not isinstance(constraint, Constraint):
+            raise DispatchError(f"constraint: expected a Constraint (from derive), got {type(constraint).__name__}")
         method = self.resolve((type(constraint), type(backend)))
         theta = model.validate_theta(theta)
+        with np.errstate(all="ignore"):
+            loss = model.loss(theta)
+        if not np.isfinite(loss):
+            raise NonFiniteError(f"theta: the loss is not finite there (L = {loss}); nothing can be checked")
         if constraint.transformation.space != model.space:
             raise SpaceMismatchError(f"evaluate: transformation {constraint.transformation.name!r} acts on "
                                      f"{constraint.transformation.space.describe()}, model on {model.space.describe()}")
@@ -283,7 +298,7 @@ class _EvaluateFunction(GenericFunction):
         return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds)
 
 
-def _evaluate_stub(constraint, model, theta, backend):
+def evaluate(constraint, model, theta, backend):
     """Evaluate a constraint on ``model`` at ``theta`` with ``backend``; returns a :class:`CheckResult`.
 
     Methods are registered for (constraint type, backend type) and return
@@ -297,10 +312,14 @@ def _evaluate_stub(constraint, model, theta, backend):
         The transformation and the model live on different parameter spaces.
     MissingMethodError
         The analytic backend is asked for derivatives the model does not provide.
+    NonFiniteError
+        The loss is not finite at ``theta``.
+    DispatchError, InvalidValueError
+        ``backend`` is neither a Backend nor a single backend name.
     """
 
 
-evaluate = _EvaluateFunction(_evaluate_stub, nargs=2)
+evaluate = _EvaluateFunction(evaluate, nargs=2)
 
 
 def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> CheckResult:

@@ -27,7 +27,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InvalidValueError, check_positive
+from .errors import InvalidValueError, SpaceMismatchError, check_positive
 from .models.base import Model
 from .transforms.base import ContinuousTransformation, DiscreteTransformation
 from .transforms.discrete import SignedPermutation
@@ -54,11 +54,42 @@ class QuantityTrace:
         Q(θ_k), k = 0..steps.
     predicted_increments : ndarray, shape (steps,)
         Predicted Q(θ_{k+1}) − Q(θ_k) from (T1)/(T2).
+    magnitudes : ndarray, shape (steps + 1,), optional
+        Size of the terms of Q at each iterate (e.g. ½|θ|ᵀ|S||θ|), the scale of floating-point
+        round-off in the measured values; |Q| when omitted.
+
+    Notes
+    -----
+    A law is judged by ``passed``: |measured − predicted| ≤ rtol · drift_scale + roundoff_bound
+    with rtol = 1e-10. The round-off bound is 8 ε Σ_k magnitude_k: each step's update and the
+    two evaluations of Q it separates are exact up to a few ε times the size of Q's terms, so a
+    law that holds exactly cannot be failed by round-off even when the drift itself is tiny
+    (small step sizes make the η² drift vanish faster than the round-off).
     """
 
     name: str
     values: np.ndarray
     predicted_increments: np.ndarray
+    magnitudes: np.ndarray = None
+
+    #: Relative tolerance of a drift law (on top of the round-off bound).
+    rtol: ClassVar[float] = 1e-10
+
+    @property
+    def roundoff_bound(self) -> float:
+        """8 ε Σ_k magnitude_k: the largest |measured − predicted| floating-point round-off can cause."""
+        mags = np.abs(self.values) if self.magnitudes is None else self.magnitudes
+        return 8.0 * float(np.finfo(float).eps) * float(np.sum(mags))
+
+    @property
+    def tolerance(self) -> float:
+        """rtol · drift_scale + roundoff_bound."""
+        return self.rtol * self.drift_scale + self.roundoff_bound
+
+    @property
+    def passed(self) -> bool:
+        """True when the measured drift matches the predicted drift within :attr:`tolerance`."""
+        return abs(self.measured_drift - self.predicted_drift) <= self.tolerance
 
     @property
     def start(self) -> float:
@@ -103,7 +134,8 @@ class QuantityTrace:
         """JSON-ready summary (the ``conservation`` entries of the report schema)."""
         return {"quantity": self.name, "start": self.start, "end": self.end,
                 "measured_drift": self.measured_drift, "predicted_drift": self.predicted_drift,
-                "relative_error": self.relative_error, "max_step_error": self.max_step_error}
+                "relative_error": self.relative_error, "max_step_error": self.max_step_error,
+                "tolerance": self.tolerance, "roundoff_bound": self.roundoff_bound, "passed": self.passed}
 
 
 @dataclass(frozen=True)
@@ -163,13 +195,39 @@ def gradient_descent(model: Model, theta0, lr: float, steps: int, *, weight_deca
     check_positive(steps, "steps", integer=True)
     check_positive(weight_decay, "weight_decay", allow_zero=True)
     theta = model.validate_theta(theta0, "theta0").copy()
-    quantities = list(quantities)
+    quantities = _check_quantities(quantities, model)
+    if steps > MAX_RECORDED_STEPS:
+        raise InvalidValueError(f"steps: at most {MAX_RECORDED_STEPS} steps are recorded, got {steps}")
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected and reported below
         return _run_gd(model, theta, lr, steps, weight_decay, quantities)
 
 
+#: Largest number of steps :func:`gradient_descent` records (losses and quantities per step).
+MAX_RECORDED_STEPS = 10 ** 8
+
+
+def _check_quantities(quantities, model):
+    out = list(quantities)
+    for k, q in enumerate(out):
+        for attr in ("name", "value", "step_increment"):
+            if not hasattr(q, attr):
+                raise InvalidValueError(f"quantities[{k}]: expected an object with name, value(θ) and "
+                                        f"step_increment(θ, g, lr, weight_decay); got {type(q).__name__}")
+        space = getattr(q, "space", None)
+        if space is not None and space != model.space:
+            raise SpaceMismatchError(f"quantities[{k}] ({q.name}): defined on {space.describe()}, "
+                                     f"the model on {model.space.describe()}")
+    return out
+
+
+def _magnitude(q, theta, value):
+    fn = getattr(q, "magnitude", None)
+    return fn(theta) if fn is not None else abs(value)
+
+
 def _run_gd(model, theta, lr, steps, weight_decay, quantities):
     values = np.empty((len(quantities), steps + 1))
+    magnitudes = np.empty((len(quantities), steps + 1))
     increments = np.empty((len(quantities), steps))
     losses = np.empty(steps + 1)
     for k in range(steps):
@@ -179,6 +237,7 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
         losses[k] = loss
         for i, q in enumerate(quantities):
             values[i, k] = q.value(theta)
+            magnitudes[i, k] = _magnitude(q, theta, values[i, k])
             increments[i, k] = q.step_increment(theta, g, lr, weight_decay)
         theta = theta - lr * (g + weight_decay * theta) if weight_decay else theta - lr * g
     losses[steps] = model.loss(theta)
@@ -186,7 +245,9 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
         raise TrainingDivergedError(f"training diverged at step {steps} (loss = {losses[steps]}); lower lr (now {lr})")
     for i, q in enumerate(quantities):
         values[i, steps] = q.value(theta)
-    traces = {q.name: QuantityTrace(q.name, values[i], increments[i]) for i, q in enumerate(quantities)}
+        magnitudes[i, steps] = _magnitude(q, theta, values[i, steps])
+    traces = {q.name: QuantityTrace(q.name, values[i], increments[i], magnitudes[i])
+              for i, q in enumerate(quantities)}
     return Trajectory(theta, losses, traces, float(lr), float(weight_decay), int(steps))
 
 

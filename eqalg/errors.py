@@ -92,6 +92,8 @@ def as_vector(x, name: str, size: int | None = None, *, finite: bool = True) -> 
     NonFiniteError
         ``finite`` is true and ``x`` holds NaN or inf.
     """
+    if np.iscomplexobj(x):
+        raise ShapeError(f"{name}: expected a real vector, got complex entries")
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -127,6 +129,8 @@ def as_directions(v, name: str, size: int) -> tuple[np.ndarray, bool]:
     ------
     ShapeError, NonFiniteError
     """
+    if np.iscomplexobj(v):
+        raise ShapeError(f"{name}: expected real directions, got complex entries")
     arr = np.asarray(v, dtype=np.float64)
     if arr.ndim == 1:
         return as_vector(arr, name, size)[:, None], True
@@ -146,7 +150,8 @@ def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool 
         ``value`` is not a finite number of the required sign or kind.
     """
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+    if (isinstance(value, bool) or not isinstance(value, kind)
+            or (not isinstance(value, numbers.Integral) and not np.isfinite(value))):
         raise InvalidValueError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} "
                                 f"{'integer' if integer else 'number'}, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):

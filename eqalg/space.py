@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import ShapeError, SpaceMismatchError, UnknownNameError, as_vector
 
-__all__ = ["ParameterSpace", "BlockView", "same_space"]
+__all__ = ["ParameterSpace", "BlockView", "same_space", "as_indices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,13 @@ class BlockView:
     def indices(self) -> np.ndarray:
         """Flat indices of the whole block, shape (size,)."""
         return np.arange(self.offset, self.offset + self.size)
+
+    def __array__(self, dtype=None, copy=None):
+        # a whole block used as a selection means all of its indices
+        return self.indices if dtype is None else self.indices.astype(dtype)
+
+    def __len__(self) -> int:
+        return self.size
 
     def __getitem__(self, key) -> np.ndarray:
         grid = np.arange(self.offset, self.offset + self.size).reshape(self.shape)
@@ -180,16 +187,67 @@ class ParameterSpace:
             parts.append(a.ravel())
         return np.concatenate(parts) if parts else np.zeros(0)
 
+    def indices(self, selection, name: str = "selection") -> np.ndarray:
+        """Validate a selection and return it as flat indices (intp array, no duplicates).
+
+        Parameters
+        ----------
+        selection : BlockView, array_like of int, or boolean mask of length D
+            What ``space[block][key]`` returns, a whole block ``space[block]``, explicit flat
+            indices in [0, D), or a boolean mask over all D parameters.
+        name : str
+            Argument name for error messages.
+
+        Raises
+        ------
+        ShapeError
+            Non-integer or negative or out-of-range indices, repeated indices, or a boolean mask
+            of the wrong length.
+        """
+        return as_indices(selection, self.size, name)
+
     def indicator(self, *selections) -> np.ndarray:
-        """Return a 0/1 vector of length D that is 1 on the union of the given flat index arrays."""
+        """Return a 0/1 vector of length D that is 1 on the union of the given selections.
+
+        Raises
+        ------
+        ShapeError
+            A selection is not valid for this space (see :meth:`indices`).
+        """
         out = np.zeros(self.size)
-        for sel in selections:
-            out[np.asarray(sel, dtype=np.intp)] = 1.0
+        for k, sel in enumerate(selections):
+            out[self.indices(sel, f"selections[{k}]")] = 1.0
         return out
 
     def describe(self) -> str:
         """One-line human-readable summary, e.g. ``W1 (8, 4) | b1 (8,) | ... (D = 67)``."""
         return " | ".join(f"{n} {s}" for n, s in self.blocks) + f" (D = {self.size})"
+
+
+def as_indices(selection, size: int, name: str = "selection") -> np.ndarray:
+    """Flat indices from a selection over a space of dimension ``size`` (see ParameterSpace.indices).
+
+    Raises
+    ------
+    ShapeError
+        Non-integer, negative, out-of-range or repeated indices; a mask of the wrong length.
+    """
+    arr = np.asarray(selection)
+    if arr.dtype == bool:
+        if arr.shape != (size,):
+            raise ShapeError(f"{name}: a boolean mask must have shape ({size},), got {arr.shape}")
+        return np.flatnonzero(arr)
+    arr = np.atleast_1d(arr)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ShapeError(f"{name}: expected integer indices (or a boolean mask), got dtype {arr.dtype}")
+    arr = arr.ravel().astype(np.intp)
+    if arr.min() < 0 or arr.max() >= size:
+        raise ShapeError(f"{name}: indices must lie in [0, {size}), got range [{arr.min()}, {arr.max()}]")
+    if np.unique(arr).size != arr.size:
+        raise ShapeError(f"{name}: repeated indices")
+    return arr
 
 
 def same_space(*objects, what: str = "arguments") -> ParameterSpace:

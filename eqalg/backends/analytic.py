@@ -18,6 +18,10 @@ _TRAITS = {"gradient": "has_gradient", "hvp": "has_hvp", "output derivatives": "
 class Analytic(Backend):
     """Exact derivatives from ``model.gradient`` and ``model.hvp``.
 
+    At a point where the loss is not differentiable (``model.at_kink(θ)``: a ReLU pre-activation
+    exactly 0) the derivatives do not exist; the model's one-sided convention is still computed
+    but every estimate is flagged non-smooth, so checks there are inconclusive.
+
     Parameters
     ----------
     rtol : float
@@ -49,41 +53,44 @@ class Analytic(Backend):
     def curve_derivative(self, model, theta, transformation) -> Estimate:
         """⟨∇L(θ), J(θ)⟩ (MATH.md (I1))."""
         self._require(model, "gradient")
-        return Estimate(float(model.gradient(theta) @ transformation.generator(theta)))
+        return Estimate(float(model.gradient(theta) @ transformation.generator(theta)), 0.0, model.at_kink(theta))
 
     def gradient(self, model, theta) -> Estimate:
         """∇L(θ) from the model."""
         self._require(model, "gradient")
-        return Estimate(model.gradient(theta))
+        return Estimate(model.gradient(theta), 0.0, model.at_kink(theta))
 
     def gradient_projections(self, model, theta, U) -> Estimate:
         """Uᵀ ∇L(θ)."""
-        return Estimate(np.asarray(U).T @ self.gradient(model, theta).value)
+        g = self.gradient(model, theta)
+        return Estimate(np.asarray(U).T @ g.value, 0.0, g.nonsmooth)
 
     def hvp(self, model, theta, V) -> Estimate:
         """H(θ) V from the model's batched HVP."""
         self._require(model, "hvp")
-        return Estimate(np.asarray(model.hvp(theta, V)).reshape(np.shape(V)))
+        return Estimate(np.asarray(model.hvp(theta, V)).reshape(np.shape(V)), 0.0, model.at_kink(theta))
 
     def output_curve_derivative(self, model, theta, transformation) -> Estimate:
         """Df(θ) J(θ) from the model's output JVP, shape (N, o) (MATH.md (M1))."""
         self._require(model, "output derivatives")
-        return Estimate(model.output_jvp(theta, transformation.generator(theta)))
+        return Estimate(model.output_jvp(theta, transformation.generator(theta)), 0.0, model.at_kink(theta))
 
     def output_jvp(self, model, theta, V) -> Estimate:
         """Df(θ) V from the model, shape (k, N, o)."""
         self._require(model, "output derivatives")
-        return Estimate(model.output_jvp(theta, np.asarray(V, dtype=float).reshape(model.space.size, -1)))
+        return Estimate(model.output_jvp(theta, np.asarray(V, dtype=float).reshape(model.space.size, -1)), 0.0,
+                        model.at_kink(theta))
 
     def output_vjp(self, model, theta, W) -> Estimate:
         """Df(θ)ᵀ W from the model, shape (D,)."""
         self._require(model, "output derivatives")
-        return Estimate(model.output_vjp(theta, W))
+        return Estimate(model.output_vjp(theta, W), 0.0, model.at_kink(theta))
 
     def output_hvp(self, model, theta, W, V) -> Estimate:
         """∇²_θ(Σ W·f) V from the model, shape (D, k)."""
         self._require(model, "output derivatives")
-        return Estimate(model.output_hvp(theta, W, np.asarray(V, dtype=float).reshape(model.space.size, -1)))
+        return Estimate(model.output_hvp(theta, W, np.asarray(V, dtype=float).reshape(model.space.size, -1)), 0.0,
+                        model.at_kink(theta))
 
     def probe_matrix(self, size: int) -> np.ndarray:
         """The identity (all coordinates) for size ≤ full_limit, else seeded Gaussian probes."""

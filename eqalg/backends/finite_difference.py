@@ -8,8 +8,8 @@
 * Hessian-vector products are central differences of gradients, H v ≈ [g(θ + h v) − g(θ − h v)]/2h,
   Richardson-extrapolated over two levels (4 gradients per direction). Without a model
   gradient, g itself is a coordinatewise central difference of losses.
-* Error estimate: the larger of |T_{L,L} − T_{L−1,L−1}| (truncation, conservative) and the
-  round-off bound ε · max|f| / h_min.
+* Error estimate: the larger of |T_{L,L} − T_{L,L−1}| (truncation; conservative in the asymptotic
+  regime) and the round-off bound ε · max|f| / h_min.
 * Non-smooth points: steps are shrunk below the model's ``smooth_radius`` (distance to the
   nearest kink along the direction), and the model's ``activation_pattern`` is compared at the
   stencil ends; if no admissible step remains the estimate is flagged ``nonsmooth``.
@@ -62,7 +62,8 @@ def richardson_central(f, h: float, levels: int):
             row.append(row[j - 1] + (row[j - 1] - table[i - 1][j - 1]) / (4.0 ** j - 1.0))
         table.append(row)
     value = table[-1][-1]
-    trunc = float(np.linalg.norm(np.ravel(value - table[-2][-1]))) if levels >= 2 else 0.0
+    # the same row one order lower: the usual (and still conservative) Richardson error estimate
+    trunc = float(np.linalg.norm(np.ravel(value - table[-1][-2]))) if levels >= 2 else 0.0
     size = np.sqrt(max(np.size(value), 1))
     roundoff = 4.0 * _EPS * mag * size / (h / 2.0 ** (levels - 1))
     return value, max(trunc, roundoff)
@@ -90,6 +91,10 @@ class FiniteDifference(Backend):
     probes : int
         Random probe directions for vector and matrix identities (default 4).
     seed : int
+    model_gradient : bool
+        Use the model's own gradient (and output VJP) where one is needed — for HVPs as central
+        differences of gradients (default). With False every derivative comes from differences
+        of losses (or outputs) only: slower, but independent of the model's backpropagation code.
 
     Raises
     ------
@@ -103,6 +108,7 @@ class FiniteDifference(Backend):
     hvp_levels: int = 2
     rtol: float = 1e-6
     probes: int = 4
+    model_gradient: bool = True
     name: str = field(default="finite-difference", init=False)
 
     def __post_init__(self):
@@ -222,14 +228,14 @@ class FiniteDifference(Backend):
 
     def gradient(self, model, theta) -> Estimate:
         """The model's gradient when it has one; else coordinatewise central differences of losses."""
-        if model.has_gradient:
+        if model.has_gradient and self.model_gradient:
             return Estimate(model.gradient(theta))
         eye = np.eye(model.space.size)
         return self.gradient_projections(model, theta, eye)
 
     def gradient_norm(self, model, theta) -> float:
         """‖g‖ (the model's gradient, or the RMS of directional derivatives along Gaussian probes)."""
-        if model.has_gradient:
+        if model.has_gradient and self.model_gradient:
             return float(np.linalg.norm(model.gradient(theta)))
         est = self.gradient_projections(model, theta, self.probe_matrix(model.space.size))
         return float(np.sqrt(np.mean(np.square(est.value))))
@@ -261,7 +267,7 @@ class FiniteDifference(Backend):
 
     def output_vjp(self, model, theta, W) -> Estimate:
         """Df(θ)ᵀ W: the model's VJP when it has one, else directional differences of Σ W·f per coordinate."""
-        if model.has_output_derivatives:
+        if model.has_output_derivatives and self.model_gradient:
             return Estimate(model.output_vjp(theta, W))
         W = np.asarray(W, dtype=float)
         weighted = _Weighted(model, W)

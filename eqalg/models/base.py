@@ -141,6 +141,10 @@ class Model(ABC):
         """
         return None
 
+    def at_kink(self, theta) -> bool:
+        """True when θ itself is a non-differentiable point (default False: smooth models)."""
+        return False
+
     def smooth_radius(self, theta, v) -> float:
         """Largest r such that L is smooth on the segment θ + s v, |s| < r (inf for smooth models)."""
         return np.inf
@@ -275,6 +279,10 @@ class CountingModel(Model):
     def activation_pattern(self, theta):
         """Delegates to the wrapped model (not counted)."""
         return self.inner.activation_pattern(theta)
+
+    def at_kink(self, theta):
+        """Delegates to the wrapped model (not counted)."""
+        return self.inner.at_kink(theta)
 
     def smooth_radius(self, theta, v):
         """Delegates to the wrapped model (not counted)."""

@@ -272,6 +272,13 @@ class TwoLayerMLP(Model):
         z = self.X @ W1.T + (0.0 if b1 is None else b1)
         return z > 0
 
+    def at_kink(self, theta) -> bool:
+        """True when a kinked σ has a pre-activation exactly at 0 for some sample (L not differentiable)."""
+        if not self.act.piecewise:
+            return False
+        W1, b1, _, _ = self._blocks(theta)
+        return bool(np.any(self.X @ W1.T + (0.0 if b1 is None else b1) == 0))
+
     def smooth_radius(self, theta, v) -> float:
         """Distance (in s) along θ + s v to the nearest kink: min |z_ij| / |∂_v z_ij| (exact, z is affine in θ)."""
         if not self.act.piecewise:

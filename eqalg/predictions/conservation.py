@@ -54,9 +54,18 @@ class QuadraticQuantity:
     generator: LinearGenerator
     name: str
 
+    @property
+    def space(self):
+        """The parameter space of the generator."""
+        return self.generator.space
+
     def value(self, theta) -> float:
         """Q(θ)."""
         return self.generator.quadratic_form(theta)
+
+    def magnitude(self, theta) -> float:
+        """½|θ|ᵀ|S||θ|: the size of the terms of Q, the scale of its floating-point round-off."""
+        return self.generator.abs_quadratic_form(theta)
 
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted Q(θ⁺) − Q(θ) for θ⁺ = θ − lr (g + weight_decay θ), by (T1).
@@ -77,10 +86,15 @@ class LinearQuantity:
 
     direction: np.ndarray
     name: str
+    space: object = None
 
     def value(self, theta) -> float:
         """C(θ)."""
         return float(self.direction @ np.asarray(theta, dtype=float))
+
+    def magnitude(self, theta) -> float:
+        """|c|ᵀ|θ|: the scale of the round-off of C."""
+        return float(np.abs(self.direction) @ np.abs(np.asarray(theta, dtype=float)))
 
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted C(θ⁺) − C(θ) = −ηλ C(θ) (the gradient term vanishes by (L7))."""
@@ -101,7 +115,7 @@ def conserved_quantity(generator: LinearGenerator, name: str | None = None):
     name = name or f"Q[{generator.name}]"
     if generator.is_affine:
         if generator.form == "diagonal" and not np.any(generator.matrix):
-            return LinearQuantity(as_vector(generator.offset, "offset"), name)
+            return LinearQuantity(as_vector(generator.offset, "offset"), name, generator.space)
         raise InvalidValueError("generator: affine generators with A != 0 have no conserved quantity here")
     if not generator.is_symmetric_matrix:
         raise InvalidValueError(f"generator {generator.name!r}: expected a symmetric matrix A = A^T "
@@ -141,9 +155,18 @@ class RateLawQuantity:
         e = self.equivariance
         return e.transformation if isinstance(e, ContinuousEquivariance) else e
 
+    @property
+    def space(self):
+        """The parameter space of the generator."""
+        return self.generator.space
+
     def value(self, theta) -> float:
         """Q(θ) = ½ θᵀ S θ."""
         return self.generator.quadratic_form(theta)
+
+    def magnitude(self, theta) -> float:
+        """½|θ|ᵀ|S||θ|: the scale of the round-off of Q."""
+        return self.generator.abs_quadratic_form(theta)
 
     def rate(self, theta) -> float:
         """r(θ) = ⟨g, J⟩ predicted by the equivariance: E[∇ℓᵀ ρ(f)] (M3) or σ(L) (I1); 0 for a symmetry."""

@@ -104,10 +104,15 @@ class SignedPermutation(DiscreteTransformation):
         and likewise for the neuron's bias and outgoing weights.
         """
         p = np.arange(space.size)
-        for a, b in pairs:
-            a, b = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
+        moved = np.zeros(space.size, dtype=bool)
+        for k, (a, b) in enumerate(pairs):
+            a, b = space.indices(a, f"pairs[{k}][0]"), space.indices(b, f"pairs[{k}][1]")
             if a.shape != b.shape:
-                raise ShapeError(f"pairs: index arrays must have equal shapes, got {a.shape} and {b.shape}")
+                raise ShapeError(f"pairs[{k}]: index arrays must have equal shapes, got {a.shape} and {b.shape}")
+            both = np.concatenate([a, b])
+            if np.any(moved[both]) or np.unique(both).size != both.size:
+                raise ShapeError(f"pairs[{k}]: an index appears in more than one exchanged position")
+            moved[both] = True
             p[a], p[b] = b, a
         return cls(p, None, space, name=name)
 
@@ -115,8 +120,8 @@ class SignedPermutation(DiscreteTransformation):
     def negate(cls, space: ParameterSpace, *selections, name=None) -> "SignedPermutation":
         """The sign flip −1 on the union of ``selections`` (flat index arrays), +1 elsewhere."""
         s = np.ones(space.size, dtype=np.int8)
-        for sel in selections:
-            s[np.asarray(sel, dtype=np.intp)] = -1
+        for k, sel in enumerate(selections):
+            s[space.indices(sel, f"selections[{k}]")] = -1
         return cls(np.arange(space.size), s, space, name=name)
 
     @property
@@ -279,6 +284,16 @@ class MatrixMap(DiscreteTransformation):
     def is_orthogonal(self) -> bool:
         return self._orth
 
+    @property
+    def is_identity(self) -> bool:
+        """True when M = I exactly and t = 0."""
+        if self._offset is not None:
+            return False
+        d = self.space.size
+        if sp.issparse(self._mat):
+            return (abs(self._mat - sp.eye_array(d))).max() == 0 if d else True
+        return bool(np.array_equal(self._mat, np.eye(d)))
+
     def act(self, theta) -> np.ndarray:
         """Mθ + t."""
         theta = as_vector(theta, "theta", self.space.size)
@@ -304,10 +319,10 @@ class MatrixMap(DiscreteTransformation):
             raise InvalidValueError(f"angle: expected a finite number, got {angle}")
         c, s = np.cos(angle), np.sin(angle)
         m = sp.lil_array(sp.eye_array(space.size))
-        for a, b in pairs:
-            a, b = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
+        for k, (a, b) in enumerate(pairs):
+            a, b = space.indices(a, f"pairs[{k}][0]"), space.indices(b, f"pairs[{k}][1]")
             if a.shape != b.shape:
-                raise ShapeError(f"pairs: index arrays must have equal shapes, got {a.shape} and {b.shape}")
+                raise ShapeError(f"pairs[{k}]: index arrays must have equal shapes, got {a.shape} and {b.shape}")
             m[a, a] = c
             m[a, b] = -s
             m[b, a] = s

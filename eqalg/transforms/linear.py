@@ -115,14 +115,25 @@ class LinearGenerator(ContinuousTransformation):
     def from_selections(cls, space: ParameterSpace, plus=(), minus=(), *, name=None) -> "LinearGenerator":
         """Diagonal generator with +1 on the flat indices in ``plus`` and −1 on those in ``minus``.
 
-        ``plus`` and ``minus`` are sequences of index arrays as returned by
-        ``space[block][key]``; this is how per-neuron rescalings A_j are written (MATH.md §C, #1).
+        ``plus`` and ``minus`` are sequences of selections (``space[block][key]``, a whole block
+        ``space[block]``, flat integer indices or boolean masks); this is how per-neuron rescalings
+        A_j are written (MATH.md §C, #1).
+
+        Raises
+        ------
+        ShapeError
+            Invalid selections (see :meth:`ParameterSpace.indices`), or an index selected twice.
         """
         d = np.zeros(space.size)
-        for sel in plus:
-            d[np.asarray(sel, dtype=np.intp)] += 1.0
-        for sel in minus:
-            d[np.asarray(sel, dtype=np.intp)] -= 1.0
+        seen = np.zeros(space.size, dtype=bool)
+        for label, sign, sels in (("plus", 1.0, plus), ("minus", -1.0, minus)):
+            for k, sel in enumerate(sels):
+                idx = space.indices(sel, f"{label}[{k}]")
+                if np.any(seen[idx]):
+                    raise ShapeError(f"{label}[{k}]: index {int(idx[seen[idx]][0])} is selected more than once "
+                                     "(the selections of plus and minus must be disjoint)")
+                seen[idx] = True
+                d[idx] = sign
         return cls.diagonal(d, space, name=name)
 
     @classmethod
@@ -218,6 +229,13 @@ class LinearGenerator(ContinuousTransformation):
         """Q_A(θ) = ½ θᵀ A θ (= ½ θᵀ A_sym θ), the charge of (L4) in MATH.md B2."""
         theta = self._check_theta(theta)
         return 0.5 * float(theta @ self.apply(theta))
+
+    def abs_quadratic_form(self, theta) -> float:
+        """½ |θ|ᵀ |A| |θ| (entrywise absolute values): the round-off scale of :meth:`quadratic_form`."""
+        a = np.abs(self._check_theta(theta))
+        if self._form == "diagonal":
+            return 0.5 * float(a @ (np.abs(self._diag) * a))
+        return 0.5 * float(a @ (abs(self._mat) @ a))
 
     def curve(self, theta, s: float) -> np.ndarray:
         """T_s θ = exp(sA)θ (+ the affine part), exactly.

@@ -1,0 +1,116 @@
+"""Regression tests for problems found by a fresh-eyes review of eqalg check (input validation,
+false verdicts, round-off-aware drift laws)."""
+
+import numpy as np
+import pytest
+
+import eqalg
+from eqalg.backends import FiniteDifference
+from eqalg.errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError
+
+from conftest import make_mlp
+
+
+def test_selections_are_validated():
+    model, theta = make_mlp("relu", "mse")
+    space = model.space
+    D = space.size
+    mask = np.arange(D) < 4
+    A = eqalg.LinearGenerator.from_selections(space, plus=[mask])
+    np.testing.assert_array_equal(np.flatnonzero(A.matrix), [0, 1, 2, 3])      # a mask, not indices 0/1
+    B = eqalg.LinearGenerator.from_selections(space, plus=[space["b2"]])       # a whole block
+    np.testing.assert_array_equal(np.flatnonzero(B.matrix), space["b2"].indices)
+    for bad, match in (([np.array([1.5, 2.7])], "integer"), ([[-1]], r"\[0, "), ([[D]], r"\[0, "),
+                       ([[3, 3]], "repeated"), ([np.ones(D - 1, dtype=bool)], "mask")):
+        with pytest.raises(ShapeError, match=match):
+            eqalg.LinearGenerator.from_selections(space, plus=bad)
+    with pytest.raises(ShapeError, match="more than once"):
+        eqalg.LinearGenerator.from_selections(space, plus=[[0, 1]], minus=[[1]])
+    with pytest.raises(ShapeError):
+        eqalg.SignedPermutation.swap_blocks(space, [([0, 1], [1, 2])])
+
+
+def test_evaluate_accepts_backend_names_and_rejects_bad_points():
+    model, theta = make_mlp("tanh", "mse")
+    c = eqalg.derive(model.transposition(0, 1))[0]
+    assert eqalg.evaluate(c, model, theta, "analytic").passed
+    assert eqalg.evaluate(c, model, theta, "finite-difference").passed
+    with pytest.raises(InvalidValueError, match="backend"):
+        eqalg.evaluate(c, model, theta, "both")
+    with pytest.raises(eqalg.errors.DispatchError, match="backend"):
+        eqalg.evaluate(c, model, theta, 3)
+    with pytest.raises(NonFiniteError, match="loss"):
+        eqalg.evaluate(c, model, theta * 1e200, "analytic")
+    with pytest.raises(ShapeError, match="real"):
+        model.loss(theta + 1j)
+
+
+def test_analytic_backend_flags_points_on_a_kink():
+    model, theta = make_mlp("relu", "mse")
+    p = model.space.unflatten(theta.copy())
+    p["b1"][1] = -(model.X[0] @ p["W1"][1])
+    theta_k = model.space.flatten(p)
+    assert model.at_kink(theta_k) and not model.at_kink(theta)
+    r = eqalg.evaluate(eqalg.derive(model.transposition(0, 1))[1], model, theta_k, eqalg.Analytic())
+    assert r.status == "non-smooth" and r.passed is None
+
+
+def test_hessian_gain_probe_crossing_a_kink_does_not_spoil_unrelated_checks():
+    model, theta = make_mlp("relu", "mse", hidden=5)
+    p = model.space.unflatten(theta.copy())
+    p["b1"][0] = -(model.X[0] @ p["W1"][0])           # a kink on neuron 0 only
+    theta_k = model.space.flatten(p)
+    A = model.rescale_generator(3)
+    r = eqalg.evaluate(eqalg.derive(A)[1], model, theta_k, FiniteDifference())
+    assert r.status == "holds"
+
+
+def test_inaccurate_finite_differences_are_inconclusive_not_holds():
+    # a crude stencil cannot certify a violation of ~1e-3 either way
+    model, theta = make_mlp("tanh", "mse")
+    crude = FiniteDifference(step=1e-12, levels=1, hvp_step=1e-12, hvp_levels=1)
+    for name, t in model.controls().items():
+        for c in eqalg.derive(t):
+            r = eqalg.evaluate(c, model, theta, crude)
+            assert r.passed is not True, (name, c.label, r.status)
+
+
+def test_backend_safety_must_be_positive():
+    with pytest.raises(InvalidValueError, match="safety"):
+        FiniteDifference(safety=-1.0)
+
+
+@pytest.mark.parametrize("lr", [1e-3, 1e-4, 1e-6])
+def test_drift_law_tolerance_accounts_for_round_off(lr, iris):
+    model = eqalg.TwoLayerMLP(iris.X, iris.Y, 8, "relu", "cross_entropy")
+    theta0 = model.init_params(np.random.default_rng(0))
+    qs = [eqalg.conserved_quantity(model.rescale_generator(j)) for j in range(8)]
+    traj = eqalg.gradient_descent(model, theta0, lr, 500, quantities=qs)
+    for tr in traj.quantities.values():
+        assert tr.passed, (tr.name, tr.measured_drift, tr.predicted_drift, tr.tolerance)
+        assert tr.roundoff_bound < 1e-9
+    # negative control: a quantity that is not conserved still fails at small steps
+    q = eqalg.conserved_quantity(model.input_scaling_generator(0))
+    assert not eqalg.gradient_descent(model, theta0, lr, 500, quantities=[q]).quantities[q.name].passed
+
+
+def test_gradient_descent_validates_quantities():
+    model, theta = make_mlp("relu", "mse")
+    other, _ = make_mlp("relu", "mse", hidden=3)
+    with pytest.raises(InvalidValueError, match="quantities"):
+        eqalg.gradient_descent(model, theta, 0.1, 5, quantities=[1])
+    with pytest.raises(SpaceMismatchError, match="quantities"):
+        eqalg.gradient_descent(model, theta, 0.1, 5,
+                               quantities=[eqalg.conserved_quantity(other.rescale_generator(0))])
+    with pytest.raises(InvalidValueError, match="steps"):
+        eqalg.gradient_descent(model, theta, 0.1, 10 ** 21)
+
+
+def test_check_needs_points_and_transformations():
+    model, theta = make_mlp("relu", "mse")
+    with pytest.raises(InvalidValueError, match="theta"):
+        eqalg.check(model, {})
+    with pytest.raises(InvalidValueError, match="nothing to check"):
+        eqalg.check(model, theta, symmetries={}, controls={})
+    report = eqalg.check(model, theta, symmetries={"my swap": model.transposition(0, 1)}, backend="analytic")
+    assert {r.transformation for r in report.checks} == {"my swap"}
