@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from ..errors import InvalidValueError
 from .finite import FiniteGroup, GroupMismatchError
 
-__all__ = ["SubgroupLattice", "SubgroupClass", "cyclic_subgroup_generators"]
+__all__ = ["SubgroupLattice", "SubgroupClass", "cyclic_subgroup_generators", "hasse", "to_dot"]
 
 _CHUNK = 1 << 22   # entries per temporary gather
 
@@ -395,22 +395,28 @@ class SubgroupLattice:
         graph.add_edges_from(zip(h.tolist(), k.tolist()))
         return graph
 
+    def class_order(self) -> np.ndarray:
+        """Boolean matrix ``R[a, b]``: some conjugate of class a's subgroups lies in class b's (a ≠ b).
+
+        This is the partial order of the conjugacy classes of subgroups (transitive).
+        """
+        reps = np.array([c.members[0] for c in self.classes])
+        packed = np.frombuffer(b"".join(self._masks[r] for r in reps), np.uint8).reshape(reps.size, -1)
+        R = np.unpackbits(packed, axis=1, count=self._n).astype(bool)
+        inside = np.all(R[:, self._gen_matrix()], axis=2)      # (class b, subgroup h)
+        nc = len(self.classes)
+        rel = np.zeros((nc, nc), dtype=bool)
+        for b in range(nc):
+            rel[np.unique(self.class_of[inside[b]]), b] = True
+        np.fill_diagonal(rel, False)
+        return rel
+
     def class_lattice(self) -> nx.DiGraph:
         """The Hasse diagram of the classes: [A] → [B] when a conjugate of A lies in B, covering.
 
         Node attributes: ``order``, ``size``, ``normal``, ``label``.
         """
-        reps = np.array([c.members[0] for c in self.classes])
-        packed = np.frombuffer(b"".join(self._masks[r] for r in reps), np.uint8).reshape(reps.size, -1)
-        R = np.unpackbits(packed, axis=1, count=self._n).astype(bool)
-        inside = np.all(R[:, self._gen_matrix()], axis=2)      # (class B, subgroup h)
-        nc = len(self.classes)
-        rel = np.zeros((nc, nc), dtype=bool)                     # rel[A, B]: [A] ≤ [B]
-        for B in range(nc):
-            rel[np.unique(self.class_of[inside[B]]), B] = True
-        np.fill_diagonal(rel, False)
-        relf = rel.astype(np.float64)
-        cover = rel & ~((relf @ relf) > 0)
+        cover = hasse(self.class_order())
         graph = nx.DiGraph(name=f"subgroup classes of {self.group.name}")
         graph.add_nodes_from((c.index, {"order": c.order, "size": c.size, "normal": c.is_normal,
                                         "label": f"[H{c.index}] order {c.order}, {c.size} conjugate(s)"})
@@ -429,6 +435,12 @@ class SubgroupLattice:
 
     def __repr__(self):
         return f"SubgroupLattice({self.group.name}: {len(self)} subgroups in {len(self.classes)} classes)"
+
+
+def hasse(rel: np.ndarray) -> np.ndarray:
+    """Covering relation of a strict partial order given as a transitive boolean matrix."""
+    relf = rel.astype(np.float64)
+    return rel & ~((relf @ relf) > 0)
 
 
 def to_dot(graph: nx.DiGraph) -> str:
