@@ -192,7 +192,19 @@ def _orbit(theta, step, key):
     return np.array(pts)
 
 
-class BlockRepresentation(Representation):
+class _Stored(Representation):
+    """Holds ``_group`` and ``_space`` for the concrete representations."""
+
+    @property
+    def group(self) -> FiniteGroup:
+        return self._group
+
+    @property
+    def space(self) -> ParameterSpace:
+        return self._space
+
+
+class BlockRepresentation(_Stored):
     """A signed-permutation group of n points acting on n blocks of coordinates of a space.
 
     ``(ρ(g)θ)[blocks[i, k]] = s[i] · θ[blocks[p[i], k]]`` for g = (p, s) in gather form; other
@@ -227,14 +239,6 @@ class BlockRepresentation(Representation):
         self._group, self._space, self._name = group, space, name
         self._blocks = b.astype(np.intp)
         self._blocks.setflags(write=False)
-
-    @property
-    def group(self) -> FiniteGroup:
-        return self._group
-
-    @property
-    def space(self) -> ParameterSpace:
-        return self._space
 
     @property
     def blocks(self) -> np.ndarray:
@@ -343,7 +347,7 @@ class BlockRepresentation(Representation):
         return _orbit(theta + 0.0, lambda v: [t.act(v) + 0.0 for t in images], lambda v: v.tobytes())
 
 
-class MatrixRepresentation(Representation):
+class MatrixRepresentation(_Stored):
     """A matrix group acting on R^d by its own matrices (its natural representation)."""
 
     def __init__(self, group: FiniteGroup, space: ParameterSpace | None = None):
@@ -353,14 +357,6 @@ class MatrixRepresentation(Representation):
         if space.size != group.degree:
             raise ShapeError(f"space: expected dimension {group.degree}, got {space.size}")
         self._group, self._space = group, space
-
-    @property
-    def group(self) -> FiniteGroup:
-        return self._group
-
-    @property
-    def space(self) -> ParameterSpace:
-        return self._space
 
     def image(self, g) -> MatrixMap:
         """ρ(g) = g's matrix."""
