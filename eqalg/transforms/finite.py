@@ -134,7 +134,8 @@ def _domain_and_rows(generators, degree, tol, max_order):
         if degree is None:
             raise InvalidValueError("generators: empty; pass degree=n for the trivial group on n points")
         d = int(check_positive(degree, "degree", integer=True))
-        parsed = [("signed", d, (np.arange(d), np.ones(d, np.int8)), None)]
+        dom = signed_domain(np.arange(d)[None], np.ones((1, d), np.int8), ParameterSpace.flat(d))
+        return dom, np.zeros((0, d), dtype=dom.dtype)
     degrees = sorted({p[1] for p in parsed})
     if len(degrees) > 1 or (degree is not None and degrees[0] != degree):
         raise ShapeError(f"generators: expected generators of one degree{'' if degree is None else f' {degree}'}, "
@@ -747,8 +748,6 @@ class FiniteGroup:
         bad = np.flatnonzero(~self._chain.contains(rows))
         if bad.size:
             raise InvalidValueError(f"generators[{bad[0]}]: not an element of {self.name}")
-        if not rows.shape[0]:
-            rows = np.arange(self._domain.m, dtype=self._domain.dtype)[None, :]
         return FiniteGroup._make(self._domain, rows, self._max_order, name, parent=self)
 
     def subgroup_from_indices(self, indices, *, name: str | None = None) -> "FiniteGroup":

@@ -47,6 +47,8 @@ def compose_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise products ``a*b`` (apply a first) of batches (M, m) × (M, m), or a batch and one row."""
     if b.ndim == 1:
         return b[a]
+    if a.ndim == 1:
+        return b[:, a]
     return np.take_along_axis(b, a.astype(np.intp, copy=False), axis=-1)
 
 
