@@ -35,7 +35,8 @@ def _size(n) -> int:
 def _check(order: int, max_order: int, name: str) -> None:
     check_positive(max_order, "max_order", integer=True)
     if order > max_order:
-        raise GroupTooLargeError(f"max_order: {name} has {order} elements, more than max_order = {max_order}")
+        size = str(order) if order < 10 ** 15 else f"about {float(order):.3e}"
+        raise GroupTooLargeError(f"max_order: {name} has {size} elements, more than max_order = {max_order}")
 
 
 def _cycle(n: int, points) -> np.ndarray:
