@@ -98,6 +98,36 @@ def test_lagrange_closure_and_classes(G):
         assert not is_closed(T, masks[twos[0]] | masks[twos[1]])
 
 
+def naive_subgroups(G):
+    """All subgroups by closing every known subgroup with every element (sets, no theory)."""
+    T = G.multiplication_table().tolist()
+
+    def close(gens):
+        elems, front = {0}, [0]
+        while front:
+            front = [T[a][g] for a in front for g in gens if T[a][g] not in elems and not elems.add(T[a][g])]
+        return frozenset(elems)
+
+    found, todo = {frozenset([0])}, [frozenset([0])]
+    while todo:
+        H = todo.pop()
+        for g in range(G.order):
+            if g not in H:
+                J = close(sorted(H) + [g])
+                if J not in found:
+                    found.add(J)
+                    todo.append(J)
+    return found
+
+
+@pytest.mark.parametrize("G", [symmetric_group(4), hyperoctahedral_group(3), dihedral_group(8),
+                               direct_product(cyclic_group(4), cyclic_group(2), cyclic_group(2))], ids=lambda G: G.name)
+def test_naive_enumeration_agrees(G):
+    L = G.subgroups()
+    naive = naive_subgroups(G)
+    assert {frozenset(np.flatnonzero(m).tolist()) for m in L.masks()} == naive
+
+
 def test_lagrange_on_all_subgroups_of_s6():
     G = symmetric_group(6)
     L = G.subgroups()

@@ -140,12 +140,22 @@ class Representation(ABC):
         Raises
         ------
         InvalidValueError
-            The elements passing the tolerance do not form a group (loosen or tighten rtol).
+            The elements passing the tolerance do not form a group (use a smaller rtol).
+        ShapeError, NonFiniteError
+            ``theta`` is not a finite vector of the space's dimension.
         """
+        idx = np.flatnonzero(self.fixing_mask(theta, rtol))
+        K = self.group.subgroup_from_indices(idx, name="Stab(theta)")
+        if K.order != idx.size:
+            raise InvalidValueError(f"rtol: the {idx.size} elements fixing theta within tolerance do not form a "
+                                    f"group (they generate {K.order}); use a smaller rtol")
+        return K
+
+    def fixing_mask(self, theta, rtol: float = 1e-10) -> np.ndarray:
+        """Boolean mask over ``group.elements`` of the g with ‖ρ(g)θ − θ‖∞ ≤ rtol · ‖θ‖∞."""
         theta = as_vector(theta, "theta", self.space.size)
-        atol = rtol * max(np.abs(theta).max(initial=0.0), np.finfo(float).tiny)
-        keep = [i for i, g in enumerate(self.group.elements) if np.abs(self.act(g, theta) - theta).max(initial=0) <= atol]
-        return _subgroup_of_mask(self.group, np.array(keep, dtype=np.intp), "theta")
+        atol = _atol(theta, rtol)
+        return np.array([np.abs(self.act(g, theta) - theta).max(initial=0.0) <= atol for g in self.group.elements])
 
     def orbit(self, theta) -> np.ndarray:
         """The distinct points ρ(g)θ, shape (|G| / |K_θ|, D), θ first (BFS with the generators' images)."""
@@ -167,12 +177,8 @@ class Representation(ABC):
         return IsotropyLattice(self, np.random.default_rng(0) if rng is None else rng)
 
 
-def _subgroup_of_mask(G: FiniteGroup, idx: np.ndarray, name: str) -> FiniteGroup:
-    K = G.subgroup_from_indices(idx, name=f"Stab({name})")
-    if K.order != idx.size:
-        raise InvalidValueError(f"rtol: the {idx.size} elements fixing {name} within tolerance do not form a "
-                                f"group (they generate {K.order}); use a smaller rtol")
-    return K
+def _atol(theta, rtol):
+    return rtol * max(np.abs(theta).max(initial=0.0), np.finfo(float).tiny)
 
 
 def _orbit(theta, step, key):
@@ -319,26 +325,20 @@ class BlockRepresentation(_Stored):
         basis = np.concatenate([basis, extra], axis=1)
         return FixedSubspace(H, basis, float(self.traces(H).mean()))
 
-    def stabilizer(self, theta, rtol: float = 1e-10) -> FiniteGroup:
-        """K_θ: elements g with ‖s[i]·θ_{block p[i]} − θ_{block i}‖∞ ≤ rtol·‖θ‖∞ for every block i.
+    def fixing_mask(self, theta, rtol: float = 1e-10) -> np.ndarray:
+        """Mask of the g with ‖s[i]·θ_{block p[i]} − θ_{block i}‖∞ ≤ rtol·‖θ‖∞ for every block i.
 
         Only n × 2n block comparisons are made, then one lookup per element of G.
-
-        Raises
-        ------
-        InvalidValueError
-            The elements passing the tolerance do not form a group.
         """
         theta = as_vector(theta, "theta", self._space.size)
-        atol = rtol * max(np.abs(theta).max(initial=0.0), np.finfo(float).tiny)
+        atol = _atol(theta, rtol)
         dom = self._group._domain
         Th = theta[self._blocks]                                       # (n, b)
         img = dom.point_sign[:, None] * Th[dom.point_index]             # block of point σe_j: σ θ_j
         allowed = np.abs(Th[:, None, :] - img[None, :, :]).max(axis=2, initial=0.0) <= atol   # (n, m)
         n = self._blocks.shape[0]
         rows = self._group._rows[:, :n].astype(np.intp)
-        ok = allowed[np.arange(n), rows].all(axis=1)
-        return _subgroup_of_mask(self._group, np.flatnonzero(ok), "theta")
+        return allowed[np.arange(n), rows].all(axis=1)
 
     def orbit(self, theta) -> np.ndarray:
         """Distinct points ρ(g)θ (exact comparison: signed permutations move floats exactly)."""
@@ -413,8 +413,7 @@ class IsotropyLattice:
         for c in L.classes:
             F = rho.fixed_subspace(L[c.members[0]])
             x = F.basis @ rng.standard_normal(F.dim)
-            K = rho.stabilizer(x, rtol=0.0)
-            kc = int(L.class_of[L.index_of(K)])
+            kc = int(L.class_of[L.index_of_mask(rho.fixing_mask(x, 0.0))])
             closure.setdefault(kc, []).append(c.index)
             fixed[kc] = F
         order = sorted(closure, key=lambda k: (-fixed[k].dim, L.classes[k].order, k))

@@ -156,7 +156,7 @@ class _Engine:
         step = max(1, _CHUNK // idx.size)
         for lo in range(0, self.n, step):
             g = np.arange(lo, min(lo + step, self.n))
-            A = self.T[np.ix_(g, idx)]
+            A = self.T[g[:, None], idx]
             ok[lo:lo + g.size] = mask[self.T[A, self.inv[g][:, None]]].all(axis=1)
         return np.flatnonzero(ok)
 
@@ -200,15 +200,15 @@ class _Engine:
         out = mask.copy()
         allg = np.append(gens, z).astype(np.intp)
         out[T[idx, z]] = True
+        col = idx[:, None]
         reps = np.array([z])
         while True:
-            cand = T[np.ix_(reps, allg)].ravel()
+            cand = T[reps[:, None], allg].ravel()
             cand = cand[~out[cand]]
             if not cand.size:
                 return out
-            cand = np.unique(cand)
-            cos = T[np.ix_(idx, cand)]
-            if cand.size > 1:   # several candidates may share a coset: keep one per coset
+            cos = T[col, cand]                              # the right cosets R c, one per column
+            if cand.size > 1:   # candidates may repeat or share a coset: keep one per coset
                 _, first = np.unique(cos.min(axis=0), return_index=True)
                 cos, cand = cos[:, first], cand[first]
             out[cos.ravel()] = True
@@ -223,7 +223,7 @@ class _Engine:
         step = max(1, _CHUNK // max(z.size, 1))
         for lo in range(0, norm.size, step):
             g = norm[lo:lo + step]
-            img = self.zup_of[self.T[self.T[np.ix_(g, z)], self.inv[g][:, None]]]
+            img = self.zup_of[self.T[self.T[g[:, None], z], self.inv[g][:, None]]]
             zmin = np.minimum(zmin, img.min(axis=0))
         return np.unique(zmin)
 
@@ -337,7 +337,23 @@ class SubgroupLattice:
             raise InvalidValueError(f"H: {H.name} is not a subgroup of {self.group.name}")
         mask = np.zeros(self._n, dtype=bool)
         mask[self.group._index_rows(H._rows)] = True
-        return self._keys[np.packbits(mask).tobytes()]
+        return self.index_of_mask(mask)
+
+    def index_of_mask(self, mask) -> int:
+        """Position of the subgroup whose membership mask over ``group.elements`` is ``mask``.
+
+        Raises
+        ------
+        InvalidValueError
+            ``mask`` is not the mask of a subgroup.
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (self._n,):
+            raise InvalidValueError(f"mask: expected shape ({self._n},), got {mask.shape}")
+        try:
+            return self._keys[np.packbits(mask).tobytes()]
+        except KeyError:
+            raise InvalidValueError("mask: not the membership mask of a subgroup") from None
 
     def normal(self) -> np.ndarray:
         """Positions of the normal subgroups."""
