@@ -253,6 +253,8 @@ def test_elements_of_different_groups_do_not_mix():
         G.index(H.generators[0])
     with pytest.raises(GroupMismatchError):
         G.subgroup([H.generators[0]])
+    with pytest.raises(GroupMismatchError):
+        _ = H.generators[0] in G
     assert issubclass(GroupMismatchError, SpaceMismatchError)
 
 

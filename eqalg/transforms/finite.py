@@ -33,13 +33,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..errors import (GroupTooLargeError, InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError,
-                      check_positive)
+from ..errors import EqalgError, GroupTooLargeError, InvalidValueError, check_positive
 from ..space import ParameterSpace
-from .base import act, compose, inverse, power
-from .discrete import MatrixMap, SignedPermutation
-from .domain import Domain, matrix_domain, signed_domain
-from .stabchain import compose_rows, invert_rows, schreier_sims
+from .domain import Domain
+from .elements import ElementList, GroupElement, GroupMismatchError, parse_generators, row_in
+from .stabchain import compose_rows, invert_rows, readonly, schreier_sims
 
 __all__ = ["FiniteGroup", "GroupElement", "ElementList", "ConjugacyClass", "GroupMismatchError",
            "DEFAULT_MAX_ORDER", "DEFAULT_TOL", "TABLE_LIMIT"]
@@ -50,314 +48,6 @@ DEFAULT_MAX_ORDER = 10 ** 6
 DEFAULT_TOL = 1e-9
 #: Largest order for which a full multiplication table (order² entries) is built.
 TABLE_LIMIT = 8000
-
-
-class GroupMismatchError(SpaceMismatchError):
-    """Elements or subgroups of different groups (different point domains) were combined."""
-
-
-# -- generators ------------------------------------------------------------------------------------
-def _as_perm(p, name):
-    p = np.asarray(p)
-    if p.ndim != 1:
-        raise ShapeError(f"{name}: expected a 1-D permutation array, got shape {p.shape}")
-    if p.size and not np.issubdtype(p.dtype, np.integer):
-        if not (np.issubdtype(p.dtype, np.number) and np.all(np.isfinite(p)) and np.all(p == np.round(p))):
-            raise InvalidValueError(f"{name}: expected integer entries, got {p.tolist()[:12]}")
-    p = p.astype(np.intp)
-    if not np.array_equal(np.sort(p), np.arange(p.size)):
-        raise InvalidValueError(f"{name}: expected a permutation of range({p.size}), got {p.tolist()[:12]}"
-                                f"{'...' if p.size > 12 else ''}")
-    return p
-
-
-def _as_signs(s, n, name):
-    s = np.asarray(s)
-    if s.shape != (n,):
-        raise ShapeError(f"{name}: expected {n} signs, got shape {s.shape}")
-    if not np.all((s == 1) | (s == -1)):
-        raise InvalidValueError(f"{name}: expected signs +1 or -1, got {s.tolist()[:12]}")
-    return s.astype(np.int8)
-
-
-def _as_matrix(a, name):
-    try:
-        a = np.array(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError(f"{name}: expected a numeric array") from exc
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ShapeError(f"{name}: expected a square matrix, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise NonFiniteError(f"{name}: expected finite entries")
-    cond = np.linalg.cond(a) if a.size else 1.0
-    if not np.isfinite(cond) or cond > 1.0 / np.finfo(float).eps:
-        raise InvalidValueError(f"{name}: expected an invertible matrix, condition number {cond:.3g}")
-    return a
-
-
-def _parse(gen, name):
-    """(kind, d, data, space) of one generator; data = (perm, signs) or a matrix."""
-    if isinstance(gen, GroupElement):
-        dom = gen.group._domain
-        if dom.kind == "signed":
-            p, s = dom.signed(gen._row)
-            return "signed", dom.d, (p, s), dom.space
-        return "matrix", dom.d, dom.matrices(gen._row), dom.space
-    if isinstance(gen, SignedPermutation):
-        return "signed", gen.space.size, (gen.perm, gen.signs), gen.space
-    if isinstance(gen, MatrixMap):
-        if gen.offset is not None:
-            raise InvalidValueError(f"{name}: affine maps (nonzero offset) are not linear group elements")
-        return "matrix", gen.space.size, _as_matrix(gen.to_dense(), name), gen.space
-    if isinstance(gen, tuple) and len(gen) == 2:
-        p = _as_perm(gen[0], f"{name}[0]")
-        return "signed", p.size, (p, _as_signs(gen[1], p.size, f"{name}[1]")), None
-    try:
-        arr = np.asarray(gen)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError(f"{name}: expected a permutation, a (perm, signs) pair or a square matrix") from exc
-    if arr.size == 0:
-        raise ShapeError(f"{name}: expected at least one point, got an empty array")
-    if arr.ndim == 1:
-        p = _as_perm(arr, name)
-        return "signed", p.size, (p, np.ones(p.size, np.int8)), None
-    if arr.ndim == 2:
-        m = _as_matrix(arr, name)
-        return "matrix", m.shape[0], m, None
-    raise ShapeError(f"{name}: expected a permutation (1-D), a (perm, signs) pair, a square matrix, a "
-                     f"SignedPermutation, MatrixMap or group element; got an array of shape {arr.shape}")
-
-
-def _domain_and_rows(generators, degree, tol, max_order):
-    parsed = [_parse(g, f"generators[{k}]") for k, g in enumerate(generators)]
-    if not parsed:
-        if degree is None:
-            raise InvalidValueError("generators: empty; pass degree=n for the trivial group on n points")
-        d = int(check_positive(degree, "degree", integer=True))
-        dom = signed_domain(np.arange(d)[None], np.ones((1, d), np.int8), ParameterSpace.flat(d))
-        return dom, np.zeros((0, d), dtype=dom.dtype)
-    degrees = sorted({p[1] for p in parsed})
-    if len(degrees) > 1 or (degree is not None and degrees[0] != degree):
-        raise ShapeError(f"generators: expected generators of one degree{'' if degree is None else f' {degree}'}, "
-                         f"got degrees {degrees}")
-    d = degrees[0]
-    spaces = {p[3] for p in parsed if p[3] is not None}
-    if len(spaces) > 1:
-        raise SpaceMismatchError("generators: defined over different parameter spaces")
-    space = spaces.pop() if spaces else ParameterSpace.flat(d)
-    if all(p[0] == "signed" for p in parsed):
-        perms = np.array([p[2][0] for p in parsed]).reshape(-1, d)
-        signs = np.array([p[2][1] for p in parsed]).reshape(-1, d)
-        dom = signed_domain(perms, signs, space)
-        return dom, dom.rows_from_signed(perms, signs)
-    mats = np.array([_to_matrix(p) for p in parsed]).reshape(-1, d, d)
-    dom = matrix_domain(mats, space, tol, d * max_order)
-    rows = dom.rows_from_matrices(mats)
-    for k, r in enumerate(rows):
-        if not np.array_equal(np.sort(r), np.arange(dom.m)):
-            raise InvalidValueError(f"generators[{k}]: does not permute the orbit of the basis vectors at "
-                                    f"tolerance {tol}; the matrices do not generate a finite group at this tolerance")
-    return dom, rows
-
-
-def _to_matrix(parsed):
-    kind, d, data, _ = parsed
-    if kind == "matrix":
-        return data
-    m = np.zeros((d, d))
-    m[np.arange(d), data[0]] = data[1]
-    return m
-
-
-# -- elements --------------------------------------------------------------------------------------
-class GroupElement:
-    """An element of a :class:`FiniteGroup`: a small immutable value that knows its group.
-
-    Obtain elements from a group (``G.generators``, ``G.elements[i]``, ``G.identity``), never by
-    constructing them. ``g @ h`` is the product (h applied first), ``g @ x`` the natural action
-    on a vector x ∈ R^d, ``g ** k`` a power, ``g.inverse()`` the inverse.
-
-    Equality and ``hash`` use one canonical form: the exact (perm, signs) arrays of a signed
-    permutation, or the rounded matrix key (tolerance ``group.tol``) of a matrix element.
-    Elements of different groups built on different point domains cannot be multiplied
-    (:class:`GroupMismatchError`); subgroups share their parent's domain.
-    """
-
-    __slots__ = ("_group", "_row", "_key")
-
-    def __init__(self, group: "FiniteGroup", row: np.ndarray):
-        self._group = group
-        self._row = row
-        self._key = None
-
-    @property
-    def group(self) -> "FiniteGroup":
-        """The group this element was obtained from."""
-        return self._group
-
-    @property
-    def degree(self) -> int:
-        """d, the dimension of the natural representation."""
-        return self._group._domain.d
-
-    @property
-    def perm(self) -> np.ndarray:
-        """Gather array p (signed-permutation groups): ``(g x)[i] = s[i] x[p[i]]``."""
-        return self._signed()[0]
-
-    @property
-    def signs(self) -> np.ndarray:
-        """Sign array s (signed-permutation groups), int8 ±1."""
-        return self._signed()[1]
-
-    def _signed(self):
-        dom = self._group._domain
-        if dom.kind != "signed":
-            raise InvalidValueError("perm/signs: a matrix-group element has no permutation form; use .matrix")
-        return dom.signed(self._row)
-
-    @property
-    def matrix(self) -> np.ndarray:
-        """The natural d×d matrix."""
-        return self._group._domain.matrices(self._row)
-
-    @property
-    def order(self) -> int:
-        """The element order (smallest k ≥ 1 with g^k = identity)."""
-        return self._group.element_order(self)
-
-    @property
-    def is_identity(self) -> bool:
-        """True for the identity element."""
-        return bool(np.array_equal(self._row, np.arange(self._row.shape[0])))
-
-    @property
-    def index(self) -> int:
-        """Position of the element in ``group.elements``."""
-        return self._group.index(self)
-
-    def inverse(self) -> "GroupElement":
-        """The inverse element."""
-        return GroupElement(self._group, _frozen(invert_rows(self._row)))
-
-    def as_transformation(self, space: ParameterSpace | None = None):
-        """The element as a :class:`SignedPermutation` or :class:`MatrixMap` on its natural space."""
-        dom = self._group._domain
-        space = dom.space if space is None else space
-        if dom.kind == "signed":
-            p, s = dom.signed(self._row)
-            return SignedPermutation(p, s, space)
-        return MatrixMap(self.matrix, None, space)
-
-    def _natural_act(self, x):
-        x = np.asarray(x, dtype=np.float64)
-        d = self.degree
-        if x.shape[:1] != (d,):
-            raise ShapeError(f"x: expected shape ({d},) or ({d}, k), got {x.shape}")
-        if self._group._domain.kind == "signed":
-            p, s = self._signed()
-            return s * x[p] if x.ndim == 1 else s[:, None] * x[p]
-        return self.matrix @ x
-
-    def _other(self, other):
-        if self._group._domain is not other._group._domain:
-            raise GroupMismatchError("elements of different groups (different point domains); build a common "
-                                     "group with FiniteGroup([...]) first")
-        return self._group if self._group is other._group else self._group._domain.root
-
-    def __matmul__(self, other):
-        if isinstance(other, GroupElement):
-            grp = self._other(other)
-            return GroupElement(grp, _frozen(compose_rows(self._row, other._row)))
-        if isinstance(other, (np.ndarray, list, tuple)):
-            return self._natural_act(other)
-        return NotImplemented
-
-    def __pow__(self, k):
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise InvalidValueError(f"exponent: expected an integer, got {k!r}")
-        row = self._row if k >= 0 else invert_rows(self._row)
-        result = np.arange(row.shape[0], dtype=row.dtype)
-        n, acc = abs(int(k)), row
-        while n:   # binary exponentiation
-            if n & 1:
-                result = compose_rows(result, acc)
-            acc = compose_rows(acc, acc)
-            n >>= 1
-        return GroupElement(self._group, _frozen(result))
-
-    def canonical_key(self) -> tuple:
-        """The canonical form deciding equality and hash (see the class docstring)."""
-        if self._key is None:
-            self._key = self._group._domain.key(self._row)
-        return self._key
-
-    def __eq__(self, other):
-        if not isinstance(other, GroupElement):
-            return NotImplemented
-        if self._group._domain is other._group._domain:
-            return bool(np.array_equal(self._row, other._row))
-        return self.canonical_key() == other.canonical_key()
-
-    def __hash__(self):
-        return hash(self.canonical_key())
-
-    def __repr__(self):
-        return f"GroupElement({self._group.label(self)}, group={self._group.name!r})"
-
-
-def _frozen(a):
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
-
-
-class ElementList:
-    """The elements of a group in index order (a read-only sequence; elements are made on access).
-
-    Attributes
-    ----------
-    rows : ndarray (order, m)
-        Internal point-image rows (see :mod:`~eqalg.transforms.domain`).
-    """
-
-    def __init__(self, group: "FiniteGroup"):
-        self._group = group
-        self.rows = group._rows
-
-    def __len__(self):
-        return self.rows.shape[0]
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        return GroupElement(self._group, self.rows[i])
-
-    def __iter__(self):
-        for r in self.rows:
-            yield GroupElement(self._group, r)
-
-    def __contains__(self, g):
-        return g in self._group
-
-    def index(self, g) -> int:
-        """Position of ``g``."""
-        return self._group.index(g)
-
-    @property
-    def perms(self) -> np.ndarray:
-        """Gather arrays of all elements, (order, d) (signed-permutation groups)."""
-        return self._group._domain.signed(self.rows)[0]
-
-    @property
-    def signs(self) -> np.ndarray:
-        """Sign arrays of all elements, (order, d) (signed-permutation groups)."""
-        return self._group._domain.signed(self.rows)[1]
-
-    @property
-    def matrices(self) -> np.ndarray:
-        """Natural matrices of all elements, (order, d, d) (small groups only)."""
-        return self._group._domain.matrices(self.rows)
 
 
 @dataclass(frozen=True)
@@ -429,12 +119,12 @@ class FiniteGroup:
             dom = gens[0]._group._domain
             rows = np.array([g._row for g in gens], dtype=dom.dtype)
         else:
-            dom, rows = _domain_and_rows(gens, degree, tol, max_order)
+            dom, rows = parse_generators(gens, degree, tol, max_order)
         self._setup(dom, rows, max_order, name)
 
     def _setup(self, dom: Domain, rows, max_order, name, parent=None):
         self._domain = dom
-        self._gen_rows = _frozen(np.asarray(rows, dtype=dom.dtype).reshape(-1, dom.m))
+        self._gen_rows = readonly(np.asarray(rows, dtype=dom.dtype).reshape(-1, dom.m))
         self._chain = schreier_sims(self._gen_rows, dom.m, max_order)
         self._max_order = max_order
         self._name = name
@@ -495,7 +185,7 @@ class FiniteGroup:
     @property
     def identity(self) -> GroupElement:
         """The identity element (index 0)."""
-        return GroupElement(self, _frozen(np.arange(self._domain.m, dtype=self._domain.dtype)))
+        return GroupElement(self, readonly(np.arange(self._domain.m, dtype=self._domain.dtype)))
 
     @property
     def is_signed_permutation_group(self) -> bool:
@@ -518,7 +208,7 @@ class FiniteGroup:
     def _rows(self) -> np.ndarray:
         if self.order > self._max_order:   # pragma: no cover - prevented at construction
             raise GroupTooLargeError(f"max_order: {self.order} > {self._max_order}")
-        return _frozen(self._chain.elements())
+        return readonly(self._chain.elements())
 
     @cached_property
     def elements(self) -> ElementList:
@@ -529,7 +219,7 @@ class FiniteGroup:
         """Element number ``i`` without listing the group."""
         if not 0 <= int(i) < self.order:
             raise InvalidValueError(f"i: expected an index in [0, {self.order}), got {i}")
-        return GroupElement(self, _frozen(self._chain.rows([int(i)])[0]))
+        return GroupElement(self, readonly(self._chain.rows([int(i)])[0]))
 
     def random_element(self, rng: np.random.Generator) -> GroupElement:
         """A uniformly random element."""
@@ -539,19 +229,7 @@ class FiniteGroup:
 
     def _row_of(self, g, name="g") -> np.ndarray:
         """The row of ``g`` in this group's domain (no membership check)."""
-        if isinstance(g, GroupElement):
-            if g._group._domain is self._domain:
-                return g._row
-            raise GroupMismatchError(f"{name}: an element of a different group ({g._group.name}) "
-                                     f"than {self.name}")
-        kind, d, data, _ = _parse(g, name)
-        if d != self.degree:
-            raise ShapeError(f"{name}: expected degree {self.degree}, got {d}")
-        if self._domain.kind == "signed":
-            if kind != "signed":
-                raise InvalidValueError(f"{name}: expected a signed permutation for {self.name}")
-            return self._domain.rows_from_signed(data[0][None], data[1][None], name)[0]
-        return self._domain.rows_from_matrices(_to_matrix((kind, d, data, None))[None], name)[0]
+        return row_in(self._domain, g, name, self.name)
 
     def index(self, g) -> int:
         """Index of ``g`` in :attr:`elements`.
@@ -567,10 +245,14 @@ class FiniteGroup:
         return i
 
     def __contains__(self, g) -> bool:
+        """Membership; an element of an unrelated group raises :class:`GroupMismatchError`."""
         try:
-            return bool(self._chain.contains(self._row_of(g))[0])
-        except (InvalidValueError, ShapeError, GroupMismatchError):
+            row = self._row_of(g)
+        except GroupMismatchError:
+            raise
+        except EqalgError:      # not a valid signed permutation / matrix of this degree
             return False
+        return bool(self._chain.contains(row)[0])
 
     def __iter__(self):
         return iter(self.elements)
@@ -633,7 +315,7 @@ class FiniteGroup:
 
     @cached_property
     def _inverses(self):
-        return _frozen(self._index_rows(invert_rows(self._rows)))
+        return readonly(self._index_rows(invert_rows(self._rows)))
 
     def multiplication_table(self) -> np.ndarray:
         """``T[i, j] = index(e_i @ e_j)``, shape (order, order) (read-only, cached).
@@ -671,7 +353,7 @@ class FiniteGroup:
                     table[nxt] = L[table[front[new][first]]]
                     nxt_front.append(nxt)
             front = np.concatenate(nxt_front) if nxt_front else np.zeros(0, np.intp)
-        return _frozen(table)
+        return readonly(table)
 
     # -- element orders and classes ---------------------------------------------------------------
     def element_orders(self) -> np.ndarray:
@@ -683,7 +365,7 @@ class FiniteGroup:
         # the order is a class function: compute it for one element per conjugacy class
         _, labels = self._class_labels
         reps = np.unique(labels, return_index=True)[1]
-        return _frozen(_row_orders(self._rows[reps])[labels])
+        return readonly(_row_orders(self._rows[reps])[labels])
 
     def element_order(self, g) -> int:
         """Order of one element."""
@@ -721,7 +403,7 @@ class FiniteGroup:
         out = []
         for idx in np.split(order, bounds):
             out.append(ConjugacyClass(GroupElement(self, self._rows[idx[0]]), int(idx.size),
-                                      int(self._orders[idx[0]]), _frozen(idx)))
+                                      int(self._orders[idx[0]]), readonly(idx)))
         out.sort(key=lambda c: (c.element_order, c.size, int(c.indices[0])))
         return out
 
@@ -863,24 +545,3 @@ def _row_orders(rows: np.ndarray) -> np.ndarray:
         cur = np.take_along_axis(R, cur, axis=1)       # i^(g^(k+1)) = (i^(g^k))^g
         k += 1
     return np.lcm.reduce(length, axis=1) if m else np.ones(R.shape[0], np.int64)
-
-
-# -- generic verbs ----------------------------------------------------------------------------------
-@compose.register(GroupElement, GroupElement)
-def _compose_elements(g, h):
-    return g @ h
-
-
-@inverse.register(GroupElement)
-def _inverse_element(g):
-    return g.inverse()
-
-
-@act.register(GroupElement, np.ndarray)
-def _act_element(g, x):
-    return g._natural_act(x)
-
-
-@power.register(GroupElement)
-def _power_element(g, k):
-    return g ** k

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import GroupTooLargeError
 
-__all__ = ["StabChain", "schreier_sims", "row_dtype", "compose_rows", "invert_rows", "enumerate_bfs"]
+__all__ = ["StabChain", "schreier_sims", "row_dtype", "compose_rows", "invert_rows", "readonly", "enumerate_bfs"]
 
 
 def row_dtype(m: int):
@@ -41,6 +41,13 @@ def row_dtype(m: int):
     if m <= np.iinfo(np.int16).max:
         return np.int16
     return np.int32
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous read-only array (rows shared by elements must never change)."""
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
 
 
 def compose_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
