@@ -1,5 +1,6 @@
 """Finite groups from generators: orders, classes, conventions, degenerate cases and bad input."""
 
+import time
 from math import factorial, lcm
 
 import networkx as nx
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 import eqalg
 from eqalg.errors import GroupTooLargeError, InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError
 from eqalg.testing import check_group
+from eqalg.transforms.domain import finite_order
 from eqalg.transforms.finite import TABLE_LIMIT, GroupMismatchError
 from eqalg.transforms.stabchain import enumerate_bfs
 from eqalg import (FiniteGroup, MatrixMap, ParameterSpace, SignedPermutation, alternating_group, cyclic_group,
@@ -265,10 +267,35 @@ def test_max_order_stops_large_groups_quickly():
     gens = [np.roll(np.arange(60), 1), np.r_[1, 0, 2:60]]
     with pytest.raises(GroupTooLargeError, match="max_order"):
         FiniteGroup(gens, max_order=10 ** 6)              # S_60 from generators: stops during Schreier–Sims
-    with pytest.raises(GroupTooLargeError):
-        FiniteGroup([[[2.0]]])                            # infinite: unbounded orbit
-    with pytest.raises(GroupTooLargeError):
-        FiniteGroup([rotation(np.pi)], max_order=100)     # infinite: irrational rotation
+    with pytest.raises(GroupTooLargeError, match="max_order"):
+        FiniteGroup([reflection(0.0), reflection(np.pi / 20)], max_order=30)   # D_20: elements of order ≤ 20
+
+
+def reflection(t):
+    return np.array([[np.cos(2 * t), np.sin(2 * t)], [np.sin(2 * t), -np.cos(2 * t)]])
+
+
+@pytest.mark.parametrize("gens, culprit", [
+    ([[[2.0]]], "generators[0]"),                                    # |λ| ≠ 1
+    ([rotation(np.pi)], "generators[0]"),                            # rotation by 2 rad: irrational
+    ([[[1.0, 1.0], [0.0, 1.0]]], "generators[0]"),                   # shear (Jordan block)
+    ([reflection(0.0), reflection(1.0)], "generators[0] @ generators[1]"),   # infinite dihedral group
+])
+def test_infinite_matrix_groups_stop_at_once(gens, culprit):
+    t = time.perf_counter()
+    with pytest.raises(GroupTooLargeError, match="infinite order") as info:
+        FiniteGroup(gens)                                            # default max_order 10^6
+    assert culprit in str(info.value) and time.perf_counter() - t < 1.0
+
+
+def test_finite_order_of_matrices():
+    assert finite_order(rotation(12), 10 ** 6) == 12 and finite_order(reflection(0.3), 10) == 2
+    assert finite_order(np.array([[0.0, -1.0], [1.0, -1.0]]), 100) == 3
+    assert finite_order(rotation(12), 11) is None and finite_order(rotation(np.e), 10 ** 6) is None
+    assert FiniteGroup([reflection(0.0), reflection(np.pi / 9)]).order == 18
+
+
+def test_more_max_order_checks():
     with pytest.raises(GroupTooLargeError, match="table"):
         symmetric_group(8).multiplication_table()
     assert symmetric_group(8).order > TABLE_LIMIT

@@ -128,7 +128,7 @@ def parse_generators(generators, degree, tol, max_order):
         dom = signed_domain(perms, signs, space)
         return dom, dom.rows_from_signed(perms, signs)
     mats = np.array([_to_matrix(p) for p in parsed]).reshape(-1, d, d)
-    dom = matrix_domain(mats, space, tol, d * max_order)
+    dom = matrix_domain(mats, space, tol, d * max_order, max_order)
     rows = dom.rows_from_matrices(mats)
     for k, r in enumerate(rows):
         if not np.array_equal(np.sort(r), np.arange(dom.m)):

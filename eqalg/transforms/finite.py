@@ -239,10 +239,7 @@ class FiniteGroup:
         InvalidValueError
             ``g`` is not an element of this group.
         """
-        i = int(self._chain.index(self._row_of(g))[0])
-        if i < 0:
-            raise InvalidValueError(f"g: not an element of {self.name}")
-        return i
+        return int(self._chain.index(self._member_row(g))[0])
 
     def __contains__(self, g) -> bool:
         """Membership; an element of an unrelated group raises :class:`GroupMismatchError`."""
@@ -301,13 +298,31 @@ class FiniteGroup:
     def _left_perm(self, g_row) -> np.ndarray:
         return self._chain.index_base(self._rows[:, g_row[self._base].astype(np.intp)])
 
+    def _member_row(self, g, name="g") -> np.ndarray:
+        row = self._row_of(g, name)
+        if not self._chain.contains(row)[0]:
+            raise InvalidValueError(f"{name}: not an element of {self.name}")
+        return row
+
     def right_multiplication(self, g) -> np.ndarray:
-        """The permutation i ↦ index(e_i @ g) of element indices, shape (order,)."""
-        return self._right_perm(self._row_of(g))
+        """The permutation i ↦ index(e_i @ g) of element indices, shape (order,).
+
+        Raises
+        ------
+        InvalidValueError
+            ``g`` is not an element of this group.
+        """
+        return self._right_perm(self._member_row(g))
 
     def left_multiplication(self, g) -> np.ndarray:
-        """The permutation i ↦ index(g @ e_i) of element indices, shape (order,)."""
-        return self._left_perm(self._row_of(g))
+        """The permutation i ↦ index(g @ e_i) of element indices, shape (order,).
+
+        Raises
+        ------
+        InvalidValueError
+            ``g`` is not an element of this group.
+        """
+        return self._left_perm(self._member_row(g))
 
     def inverses(self) -> np.ndarray:
         """Indices of the inverses of all elements, shape (order,)."""
