@@ -29,12 +29,6 @@ from .space import ParameterSpace
 from .transforms import (ContinuousTransformation, DiscreteTransformation, LinearGenerator, MatrixMap,
                          SignedPermutation, Transformation, act, compose, inverse, power)
 
-from .transforms import (BlockRepresentation, FiniteGroup, FixedSubspace, GroupElement, IsotropyLattice,
-                         MatrixRepresentation, Representation, SubgroupLattice, alternating_group, cyclic_group,
-                         dihedral_group, direct_product, hyperoctahedral_group, natural_representation,
-                         symmetric_group)
-from . import testing
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -49,6 +43,16 @@ __all__ = [
     "gradient_descent", "Trajectory",
     "QuadraticQuantity", "LinearQuantity", "conserved_quantity",
     "check", "Report",
+]
+
+# Finite groups (subgroup lattices, representations on parameter space) and conformance checks.
+from . import testing  # noqa: E402
+from .transforms import (BlockRepresentation, FiniteGroup, FixedSubspace, GroupElement,  # noqa: E402
+                         IsotropyLattice, MatrixRepresentation, Representation, SubgroupLattice, alternating_group,
+                         cyclic_group, dihedral_group, direct_product, hyperoctahedral_group, natural_representation,
+                         symmetric_group)
+
+__all__ += [
     "FiniteGroup", "GroupElement", "SubgroupLattice", "Representation", "BlockRepresentation",
     "MatrixRepresentation", "FixedSubspace", "IsotropyLattice", "natural_representation",
     "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",

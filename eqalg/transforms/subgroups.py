@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InvalidValueError
-from .finite import FiniteGroup, GroupMismatchError
+from .finite import TABLE_LIMIT, FiniteGroup, GroupMismatchError
 
 __all__ = ["SubgroupLattice", "SubgroupClass", "cyclic_subgroup_generators", "hasse", "to_dot"]
 
@@ -55,7 +55,7 @@ def _canonical_cyclic(G: FiniteGroup) -> np.ndarray:
     orders = G._orders
     canon = np.arange(n)
     active = np.flatnonzero(orders > 2)
-    use_table = n <= _table_limit()
+    use_table = n <= TABLE_LIMIT
     T = G.multiplication_table() if use_table else None
     cur = active.copy()
     cur_rows = G._rows[active] if not use_table else None
@@ -74,11 +74,6 @@ def _canonical_cyclic(G: FiniteGroup) -> np.ndarray:
         cop = np.gcd(k, orders[active]) == 1
         canon[active[cop]] = np.minimum(canon[active[cop]], cur[cop])
     return canon
-
-
-def _table_limit():
-    from .finite import TABLE_LIMIT
-    return TABLE_LIMIT
 
 
 def cyclic_subgroup_generators(G: FiniteGroup) -> np.ndarray:
