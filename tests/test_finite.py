@@ -348,6 +348,22 @@ def test_bad_arguments():
                      SignedPermutation([1, 0], space=ParameterSpace([("v", (2,))]))])
     with pytest.raises(InvalidValueError, match="groups"):
         direct_product()
+    with pytest.raises(InvalidValueError, match=r"groups\[1\]"):
+        direct_product(G, "S3")
+    A3, T = G.subgroup([G.generators[1]]), G.subgroup([G.generators[0]])
+    with pytest.raises(InvalidValueError, match="not a subgroup"):
+        A3.cosets(T)
+    with pytest.raises(InvalidValueError, match="g: not an element"):
+        alternating_group(3).right_multiplication([1, 0, 2])
+    with pytest.raises(InvalidValueError, match="g: not an element"):
+        alternating_group(3).left_multiplication([1, 0, 2])
+    with pytest.raises(InvalidValueError, match="outside its domain"):
+        G.index(([1, 0, 2], [1, 1, -1]))                  # a sign change: not in a permutation group
+    assert ([1, 0, 2], [1, 1, -1]) not in G
+    R = FiniteGroup([rotation(4)])
+    with pytest.raises(InvalidValueError, match="outside its domain"):
+        R.index(rotation(8))
+    assert rotation(8) not in R and rotation(4) @ rotation(4) in R
     with pytest.raises(GroupTooLargeError):
         direct_product(symmetric_group(7), symmetric_group(7))
 
@@ -394,6 +410,10 @@ class _Cyclic:
 
 def test_check_group_accepts_a_user_group():
     assert check_group(_Cyclic(6))["associativity"] == 216
+    with pytest.raises(InvalidValueError, match="samples"):
+        check_group(_Cyclic(6), samples=0)
+    with pytest.raises(InvalidValueError, match="rng"):
+        check_group(_Cyclic(6), rng=1)
 
 
 @pytest.mark.parametrize("mode, law", [("nonassoc", "associativity"), ("badinv", "inverses"),

@@ -241,3 +241,5 @@ def test_matrix_representation():
     assert abs(rho.traces().mean()) < 1e-12
     with pytest.raises(ShapeError):
         type(rho)(G, symmetric_group(3).space)
+    with pytest.raises(InvalidValueError, match="group"):
+        type(rho)("G")

@@ -197,3 +197,8 @@ def test_lattice_errors():
         C4.subgroups().index_of(S4)                        # same domain, not a subgroup
     with pytest.raises(IndexError):
         L[6]
+    with pytest.raises(InvalidValueError, match="not the membership mask"):
+        L.index_of_mask(L.mask(1) | L.mask(2))             # union of two subgroups of order 2
+    with pytest.raises(InvalidValueError, match="mask: expected shape"):
+        L.index_of_mask(np.ones(5, dtype=bool))
+    assert L.index_of_mask(L.mask(3)) == 3
