@@ -170,6 +170,22 @@ def test_group_axioms(k, i, j, m):
     assert (a ** G.element_order(a)) == G.identity
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 7), st.lists(st.tuples(st.integers(0, 2 ** 32), st.booleans()), min_size=1, max_size=3))
+def test_schreier_sims_agrees_with_breadth_first_search(n, seeds):
+    # random signed permutations of n points: the stabilizer chain's order, elements and indices
+    # must agree with an independent breadth-first search of the Cayley graph
+    gens = []
+    for seed, signed in seeds:
+        r = np.random.default_rng(seed)
+        gens.append((r.permutation(n), r.choice([-1, 1], n) if signed else np.ones(n)))
+    G = FiniteGroup(gens)
+    bfs = enumerate_bfs(G._gen_rows, G._domain.m, 10 ** 6)
+    assert bfs.shape[0] == G.order
+    assert np.array_equal(np.sort(G._chain.index(bfs)), np.arange(G.order))
+    assert np.array_equal(G._chain.index(G.elements.rows), np.arange(G.order))
+
+
 @pytest.mark.parametrize("G", GROUPS[:4], ids=lambda G: G.name)
 def test_check_group_on_library_groups(G):
     counts = check_group(G)
