@@ -243,3 +243,15 @@ def test_matrix_representation():
         type(rho)(G, symmetric_group(3).space)
     with pytest.raises(InvalidValueError, match="group"):
         type(rho)("G")
+
+
+@pytest.mark.parametrize("n, types", [(3, [(1, 2), (2, 1), (6, 0)]), (4, [(1, 2), (2, 1), (2, 1), (8, 0)])])
+def test_isotropy_lattice_of_a_matrix_group(n, types):
+    # D_n on the plane: generic points, points on a mirror (one class of mirrors for odd n, two
+    # for even n), and the origin
+    t = 2 * np.pi / n
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    rho = natural_representation(FiniteGroup([R, np.diag([1.0, -1.0])]))
+    assert not rho.exact
+    iso = rho.isotropy_lattice()
+    assert [(k.order, k.dim) for k in iso] == types

@@ -104,6 +104,9 @@ class Representation(ABC):
     def image(self, g):
         """ρ(g) as a :class:`~eqalg.transforms.base.DiscreteTransformation`."""
 
+    #: True when ρ(g)θ is computed exactly (signed permutations), so points compare bit for bit.
+    exact: bool = False
+
     def __call__(self, g):
         return self.image(g)
 
@@ -158,7 +161,10 @@ class Representation(ABC):
         return np.array([np.abs(self.act(g, theta) - theta).max(initial=0.0) <= atol for g in self.group.elements])
 
     def orbit(self, theta) -> np.ndarray:
-        """The distinct points ρ(g)θ, shape (|G| / |K_θ|, D), θ first (BFS with the generators' images)."""
+        """The distinct points ρ(g)θ, shape (|G| / |K_θ|, D), θ first (BFS with the generators' images).
+
+        Points are identified on a grid of cell 1e-9 · max(‖v‖∞, 1) (exactly for :attr:`exact` ρ).
+        """
         theta = as_vector(theta, "theta", self.space.size)
         images = [self.image(g) for g in self.group.generators]
         return _orbit(theta, lambda v: [t.act(v) for t in images], self._orbit_key)
@@ -172,7 +178,8 @@ class Representation(ABC):
 
         For every class of subgroups H, the pointwise stabilizer K of Fix(H) (the stabilizer of a
         generic point of Fix(H), drawn from ``rng``) has Fix(K) = Fix(H); the distinct classes
-        of such K are the isotropy types. Needs G's subgroup lattice.
+        of such K are the isotropy types. Needs G's subgroup lattice. The generic point is fixed
+        exactly by K for an :attr:`exact` ρ, else within rtol = 1e-9.
         """
         return IsotropyLattice(self, np.random.default_rng(0) if rng is None else rng)
 
@@ -233,6 +240,8 @@ class BlockRepresentation(_Stored):
     ShapeError
         ``blocks`` has the wrong shape, repeats an index or leaves the space.
     """
+
+    exact = True
 
     def __init__(self, group: FiniteGroup, space: ParameterSpace, blocks, *, name: str | None = None):
         if not isinstance(group, FiniteGroup) or not group.is_signed_permutation_group:
@@ -413,7 +422,7 @@ class IsotropyLattice:
         for c in L.classes:
             F = rho.fixed_subspace(L[c.members[0]])
             x = F.basis @ rng.standard_normal(F.dim)
-            kc = int(L.class_of[L.index_of_mask(rho.fixing_mask(x, 0.0))])
+            kc = int(L.class_of[L.index_of_mask(rho.fixing_mask(x, 0.0 if rho.exact else 1e-9))])
             closure.setdefault(kc, []).append(c.index)
             fixed[kc] = F
         order = sorted(closure, key=lambda k: (-fixed[k].dim, L.classes[k].order, k))
