@@ -19,10 +19,11 @@ Computational Group Theory*, 2005, §4.4). It gives, without listing the group:
 * all elements, as transversal products built level by level with one fancy-indexing operation
   each — no duplicates arise, so none need removing.
 
-Measured (``benchmarks/bench_groups.py``): enumerating S_9 or B_7 by transversal products is
-several times faster than a breadth-first search of the Cayley graph over whole frontiers with
-exact integer keys (:func:`enumerate_bfs`, kept for that comparison), because the BFS must sort
-and search its keys at every level while transversal products never meet a duplicate.
+Measured (``benchmarks/bench_groups.py``, 2 cores, numpy 2.4; Schreier–Sims included):
+transversal products list S_9 in 0.013 s and B_7 in 0.02 s, a breadth-first search of the
+Cayley graph over whole frontiers with exact integer keys (:func:`enumerate_bfs`, kept for that
+comparison) needs 0.14 s and 0.45 s: the BFS sorts and searches its keys at every level, while
+transversal products never meet a duplicate.
 """
 
 from __future__ import annotations
