@@ -61,3 +61,17 @@ __all__ = [
     "Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer", "optimizer_commutes",
     "commutation_residual",
 ]
+
+# Finite groups (subgroup lattices, representations on parameter space) and conformance checks.
+from . import testing  # noqa: E402
+from .transforms import (BlockRepresentation, FiniteGroup, FixedSubspace, GroupElement,  # noqa: E402
+                         IsotropyLattice, MatrixRepresentation, Representation, SubgroupLattice, alternating_group,
+                         cyclic_group, dihedral_group, direct_product, hyperoctahedral_group, natural_representation,
+                         symmetric_group)
+
+__all__ += [
+    "FiniteGroup", "GroupElement", "SubgroupLattice", "Representation", "BlockRepresentation",
+    "MatrixRepresentation", "FixedSubspace", "IsotropyLattice", "natural_representation",
+    "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
+    "direct_product", "testing",
+]

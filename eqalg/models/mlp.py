@@ -372,6 +372,28 @@ class TwoLayerMLP(Model):
         """Scale column a of W1: J = P θ with P the indicator of W1[:, a]."""
         return LinearGenerator.from_selections(self.space, plus=[self.space["W1"][:, a]], name=f"scale_input[{a}]")
 
+    def discrete_symmetry_group(self, max_order: int = 10 ** 6):
+        """The hidden-unit group and its representation ρ on θ (MATH.md §C #12–#14).
+
+        B_h (signed permutations of the h neurons, order 2^h h!) for odd σ, S_h otherwise. Neuron
+        j's block is I_in(j) followed by I_out(j); a signed permutation (p, s) in gather form
+        sends block p[i] to block i times s[i], so the generators act as :meth:`transposition`
+        and :meth:`sign_flip`. Returns a :class:`~eqalg.transforms.representations.BlockRepresentation`
+        ρ; ``rho.group`` is the FiniteGroup; ρ(g @ h) = ρ(g) ρ(h).
+
+        Raises
+        ------
+        GroupTooLargeError
+            The group's order exceeds ``max_order``.
+        """
+        from ..transforms.families import hyperoctahedral_group, symmetric_group
+        from ..transforms.representations import BlockRepresentation
+
+        family = hyperoctahedral_group if self.act.odd else symmetric_group
+        G = family(self.hidden, max_order)
+        blocks = np.array([np.concatenate(self.neuron_in(j) + self.neuron_out(j)) for j in range(self.hidden)])
+        return BlockRepresentation(G, self.space, blocks, name=f"{G.name} on theta")
+
     def symmetries(self) -> dict:
         """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C)."""
         out = {}

@@ -1,12 +1,23 @@
-"""The transformation algebra: typed continuous and discrete transformations and their verbs."""
+"""The transformation algebra: typed continuous and discrete transformations, equivariances, finite
+groups and their representations on parameter space, and the generic verbs."""
 
 from .base import ContinuousTransformation, DiscreteTransformation, Transformation, act, compose, inverse, power
 from .discrete import MatrixMap, SignedPermutation
+from .equivariance import ContinuousEquivariance, DiscreteEquivariance, Equivariance, GeneratorCombination, flow
+from .families import (alternating_group, cyclic_group, dihedral_group, direct_product, hyperoctahedral_group,
+                       symmetric_group)
+from .finite import ConjugacyClass, ElementList, FiniteGroup, GroupElement, GroupMismatchError
 from .linear import LinearGenerator
 from .maps import InputMap, LinearOutputMap, OutputMap, ScalarMap
-from .equivariance import ContinuousEquivariance, DiscreteEquivariance, Equivariance, GeneratorCombination, flow
+from .representations import (BlockRepresentation, FixedSubspace, IsotropyLattice, IsotropyType,
+                              MatrixRepresentation, Representation, natural_representation)
+from .subgroups import SubgroupClass, SubgroupLattice
 
 __all__ = ["Transformation", "ContinuousTransformation", "DiscreteTransformation", "LinearGenerator",
            "SignedPermutation", "MatrixMap", "compose", "inverse", "act", "power",
            "OutputMap", "ScalarMap", "LinearOutputMap", "InputMap", "Equivariance", "ContinuousEquivariance",
-           "DiscreteEquivariance", "GeneratorCombination", "flow"]
+           "DiscreteEquivariance", "GeneratorCombination", "flow",
+           "FiniteGroup", "GroupElement", "ElementList", "ConjugacyClass", "GroupMismatchError",
+           "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
+           "direct_product", "SubgroupLattice", "SubgroupClass", "Representation", "BlockRepresentation",
+           "MatrixRepresentation", "FixedSubspace", "IsotropyType", "IsotropyLattice", "natural_representation"]

@@ -1,0 +1,80 @@
+"""``eqalg group``: names, counts, JSON keys, lattice export, the MLP isotropy lattice, bad usage."""
+
+import json
+
+import networkx as nx
+import pytest
+
+from eqalg.cli import main
+from eqalg.cli.group import group_from_name
+
+
+def run(capsys, *argv):
+    code = main(["group", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_s4_subgroups_json(capsys, tmp_path):
+    path = tmp_path / "s4.json"
+    code, out, _ = run(capsys, "S4", "--subgroups", "--json", str(path))
+    assert code == 0 and "subgroups: 30 in 11 conjugacy classes, 4 normal" in out
+    res = json.loads(path.read_text())
+    assert (res["order"], res["conjugacy_classes"], res["subgroups"], res["subgroup_classes"],
+            res["normal_subgroups"]) == (24, 5, 30, 11, 4)
+    assert [c["order"] for c in res["subgroup_class_list"]] == [1, 2, 2, 3, 4, 4, 4, 6, 8, 12, 24]
+    assert sum(c["size"] for c in res["subgroup_class_list"]) == 30
+    assert sum(c["size"] for c in res["element_classes"]) == 24
+
+
+@pytest.mark.parametrize("name, order, classes", [("S3xS3", 36, 9), ("A5", 60, 5), ("C7", 7, 7), ("D6", 12, 6),
+                                                  ("B3", 48, 10), ("S1", 1, 1), ("C2xC2xC2", 8, 8)])
+def test_names(capsys, name, order, classes):
+    code, out, _ = run(capsys, name)
+    assert code == 0
+    assert f"order {order}," in out and f"conjugacy classes: {classes}" in out
+    assert group_from_name(name).order == order
+
+
+def test_tables_and_exports(capsys, tmp_path):
+    g, d = tmp_path / "d4.graphml", tmp_path / "d4.dot"
+    code, out, _ = run(capsys, "D4", "--classes", "--graphml", str(g), "--dot", str(d))
+    assert code == 0 and "element order" in out and "conjugates" in out
+    assert nx.read_graphml(g).number_of_nodes() == 8              # classes of subgroups of D4
+    assert d.read_text().startswith("digraph")
+    code, _, _ = run(capsys, "D4", "--graphml", str(g))
+    assert code == 0 and nx.read_graphml(g).number_of_nodes() == 10   # all subgroups: τ(4) + σ(4)
+
+
+def test_model_isotropy(capsys, tmp_path):
+    path = tmp_path / "mlp.json"
+    code, out, _ = run(capsys, "--model", "mlp", "--activation", "tanh", "--hidden", "3", "--isotropy",
+                       "--json", str(path))
+    assert code == 0 and "group B3" in out and "isotropy types" in out
+    res = json.loads(path.read_text())
+    assert res["order"] == 48 and len(res["isotropy"]) == 7       # Σ_{k≤3} p(k), OEIS A000070
+    assert res["representation"]["dimension"] == res["model"]["parameters"] == 27
+    assert res["representation"]["fixed_dimension"] == 3          # only b2
+    assert res["isotropy"][0] == {"order": 1, "class_size": 1, "dim": 27}
+    code, out, _ = run(capsys, "--model", "mlp", "--activation", "relu", "--hidden", "3", "--isotropy")
+    assert code == 0 and "group S3" in out
+
+
+@pytest.mark.parametrize("argv, text", [
+    (["S0"], "n must be at least 1"),
+    (["X5"], "expected Sn, An, Cn, Dn or Bn"),
+    (["S3xQ2"], "expected Sn"),
+    (["S99"], "max_order"),
+    (["S7xS7"], "max_order"),
+    (["B9", "--max-order", "1000"], "max_order"),
+    (["S8", "--subgroups"], "table limit"),
+    ([], "either NAME or --model"),
+    (["S3", "--model", "mlp"], "either NAME or --model"),
+    (["S3", "--isotropy"], "--isotropy needs --model"),
+    (["--model", "mlp", "--hidden", "0"], "--hidden"),
+    (["--model", "mlp", "--hidden", "9"], "max_order"),
+])
+def test_bad_usage_is_one_line_exit_2(capsys, argv, text):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and text in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("eqalg group: error:")
