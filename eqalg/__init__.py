@@ -75,3 +75,15 @@ __all__ += [
     "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
     "direct_product", "testing",
 ]
+
+# Symmetric points: isotypic decomposition, Hessian block structure, invariance of Fix(K) (MATH.md B6 (D3)-(D5)).
+from .predictions.symmetric_points import (FixedSetInvariance, HessianBlockReport, fixed_set_invariance,  # noqa: E402
+                                           hessian_block_report, point_stabilizer)
+from .transforms import (EigenClusters, IsotypicComponent, IsotypicDecomposition, NotOrthogonalError,  # noqa: E402
+                         cluster_eigenvalues, commutant_average, isotypic_decomposition)
+
+__all__ += [
+    "isotypic_decomposition", "IsotypicDecomposition", "IsotypicComponent", "commutant_average",
+    "cluster_eigenvalues", "EigenClusters", "NotOrthogonalError",
+    "hessian_block_report", "HessianBlockReport", "point_stabilizer", "fixed_set_invariance", "FixedSetInvariance",
+]

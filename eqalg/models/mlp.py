@@ -394,6 +394,77 @@ class TwoLayerMLP(Model):
         blocks = np.array([np.concatenate(self.neuron_in(j) + self.neuron_out(j)) for j in range(self.hidden)])
         return BlockRepresentation(G, self.space, blocks, name=f"{G.name} on theta")
 
+    def neuron_blocks(self) -> np.ndarray:
+        """Flat indices of every hidden neuron's parameters, shape (h, p): row j is I_in(j) followed by
+        I_out(j) (W1[j, :], b1[j], W2[:, j]; MATH.md §C), the blocks ``discrete_symmetry_group`` permutes."""
+        return np.array([np.concatenate(self.neuron_in(j) + self.neuron_out(j)) for j in range(self.hidden)])
+
+    def _neuron_list(self, neurons, minimum: int) -> np.ndarray:
+        idx = np.asarray(list(neurons) if not isinstance(neurons, np.ndarray) else neurons)
+        if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+            raise InvalidValueError(f"neurons: expected a list of neuron indices, got {neurons!r}")
+        for j in idx.tolist():
+            self._check_neuron(j)
+        if np.unique(idx).size != idx.size or idx.size < minimum:
+            raise InvalidValueError(f"neurons: expected at least {minimum} distinct neurons, got {idx.tolist()}")
+        return idx.astype(np.intp)
+
+    def tie_neurons(self, theta, neurons) -> np.ndarray:
+        """θ with the given hidden neurons made identical (a symmetric point, MATH.md D.9).
+
+        Every tied neuron's incoming (W1 row, b1) and outgoing (W2 column) parameters are replaced
+        by their mean over the tied neurons: the orthogonal projection of θ onto Fix(S_r) for the
+        permutations S_r of these r neurons (MATH.md §C #12). The blocks are equal bit for bit, so
+        every permutation of the tied neurons fixes the result exactly.
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+        neurons : sequence of int
+            At least two distinct hidden-neuron indices.
+
+        Returns
+        -------
+        ndarray (D,)
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+            ``theta`` is not a finite vector of length D.
+        InvalidValueError
+            Fewer than two distinct neurons, or an index out of range.
+        """
+        idx = self._neuron_list(neurons, 2)
+        theta = self.validate_theta(theta, "theta").copy()
+        blocks = self.neuron_blocks()[idx]
+        theta[blocks] = theta[blocks].mean(axis=0)
+        return theta
+
+    def zero_neurons(self, theta, neurons) -> np.ndarray:
+        """θ with the given hidden neurons' incoming and outgoing parameters set to 0 (MATH.md D.9).
+
+        For odd σ (tanh, linear) the sign flip of a zeroed neuron and the signed permutations of the
+        zeroed neurons fix the point (B_r, MATH.md §C #13–#14, Ziyin 2024's mirror symmetry with
+        O the neuron's coordinates); for other σ only their permutations (S_r).
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+        neurons : sequence of int
+            At least one distinct hidden-neuron index.
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+            ``theta`` is not a finite vector of length D.
+        InvalidValueError
+            No neuron, a repeated one, or an index out of range.
+        """
+        idx = self._neuron_list(neurons, 1)
+        theta = self.validate_theta(theta, "theta").copy()
+        theta[self.neuron_blocks()[idx]] = 0.0
+        return theta
+
     def symmetries(self) -> dict:
         """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C)."""
         out = {}

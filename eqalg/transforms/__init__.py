@@ -21,3 +21,11 @@ __all__ = ["Transformation", "ContinuousTransformation", "DiscreteTransformation
            "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
            "direct_product", "SubgroupLattice", "SubgroupClass", "Representation", "BlockRepresentation",
            "MatrixRepresentation", "FixedSubspace", "IsotropyType", "IsotropyLattice", "natural_representation"]
+
+# Isotypic decomposition and commutant averages (symmetric-point structure, MATH.md B6 (D5)).
+from .commutant import (EigenClusters, NotOrthogonalError, cluster_eigenvalues, commutant_average,  # noqa: E402
+                        multiplicity_pattern)
+from .isotypic import IsotypicComponent, IsotypicDecomposition, IsotypicEvidence, isotypic_decomposition  # noqa: E402
+
+__all__ += ["isotypic_decomposition", "IsotypicDecomposition", "IsotypicComponent", "IsotypicEvidence",
+            "commutant_average", "cluster_eigenvalues", "EigenClusters", "multiplicity_pattern", "NotOrthogonalError"]
