@@ -46,7 +46,8 @@ def test_tied_neurons_hessian_blocks_and_multiplicities(tied):
 def test_generic_multiplicities_for_a_smooth_mse_network():
     model, theta = make_mlp("tanh", "mse", hidden=6, n=40)
     rep = hessian_block_report(model, model.tie_neurons(theta, [1, 3, 4]), model.discrete_symmetry_group())
-    assert rep.generic and rep.measured_multiplicities == rep.predicted_multiplicities == {"1": model.space.size - 16, "2": 8}
+    expected = {"1": model.space.size - 16, "2": 8}
+    assert rep.generic and rep.measured_multiplicities == rep.predicted_multiplicities == expected
 
 
 def test_cross_entropy_softmax_translations_coarsen_the_pattern_but_not_the_law():

@@ -214,8 +214,9 @@ def require_orthogonal(rho: Representation, K: FiniteGroup, name: str = "rho") -
     for g in K.generators:
         img = rho.image(g)
         if not img.is_orthogonal:
-            raise NotOrthogonalError(f"{name}: the image of {K.label(g)} is not orthogonal; the isotypic decomposition, "
-                                     "block structure and (D3)-(D5) need an orthogonal representation (MATH.md D7)")
+            raise NotOrthogonalError(f"{name}: the image of {K.label(g)} is not orthogonal; the isotypic "
+                                     "decomposition, block structure and (D3)-(D5) need an orthogonal "
+                                     "representation (MATH.md D7)")
 
 
 # -- actions on the reduced space -------------------------------------------------------------------------------
@@ -321,7 +322,10 @@ def reduced_action(rho: Representation, K: FiniteGroup, limit: int, reduce: bool
     D = rho.space.size
     imgs = [rho.image(g) for g in K.generators]
     if all(hasattr(t, "perm") and hasattr(t, "signs") for t in imgs):
-        return SignedAction(D, [(t.perm, t.signs) for t in imgs], lambda k: (rho.image(k).perm, rho.image(k).signs)), None
+        def signed(k):
+            t = rho.image(k)
+            return t.perm, t.signs
+        return SignedAction(D, [(t.perm, t.signs) for t in imgs], signed), None
     dense = (lambda k: np.asarray(rho.image(k).linear_apply(np.eye(D)), dtype=np.float64))
     return MatrixAction(D, [dense(g) for g in K.generators], dense, K, limit), None
 

@@ -360,7 +360,8 @@ def _margins(R, labels):
     off = ~np.eye(k, dtype=bool)
     same = off & (labels[:, None] == labels[None, :])
     apart = off & ~same
-    return (float(R[same].min()) if same.any() else float("nan")), (float(R[apart].max()) if apart.any() else float("nan"))
+    low = float(R[same].min()) if same.any() else float("nan")
+    return low, (float(R[apart].max()) if apart.any() else float("nan"))
 
 
 def _partition(labels) -> set:
