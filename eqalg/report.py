@@ -110,6 +110,10 @@ class Report:
     conservation : list of dict
         ``{"quantity", "start", "end", "measured_drift", "predicted_drift", ...}`` per quantity.
     model, data, training : dict
+    symmetric_points : list of dict
+        Entries of :func:`~eqalg.predictions.symmetric_points.symmetric_point_study` (``"subgroup"``,
+        ``"dim_fixed"``, ``"irreducible_dims"``, ``"predicted_multiplicities"``,
+        ``"measured_multiplicities"``, ``"off_block_norm"``, ``"gradient_in_fixed"``, ``"passed"``, ...).
     """
 
     checks: list
@@ -118,13 +122,15 @@ class Report:
     data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
     conservation_rtol: float = 1e-10
+    symmetric_points: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Every true identity holds, every control is violated, no check is inconclusive, and
-        every tracked drift law matches within ``conservation_rtol``."""
+        """Every true identity holds, every control is violated, no check is inconclusive, every
+        tracked drift law matches within ``conservation_rtol`` and every symmetric point passes."""
         return bool(self.checks) and (all(r.as_expected for r in self.checks)
-                                      and all(_law_holds(c, self.conservation_rtol) for c in self.conservation))
+                                      and all(_law_holds(c, self.conservation_rtol) for c in self.conservation)
+                                      and all(e.get("passed") is True for e in self.symmetric_points))
 
     def summary(self) -> dict:
         """Counts of checks by role and outcome, and the overall verdict (``summary`` in JSON)."""
@@ -132,6 +138,7 @@ class Report:
         ctl = [r for r in self.checks if r.control]
         bad = [r for r in self.checks if not r.as_expected]
         drift_bad = [c["quantity"] for c in self.conservation if not _law_holds(c, self.conservation_rtol)]
+        sym_bad = [e for e in self.symmetric_points if e.get("passed") is not True]
         return {
             "checks": len(self.checks),
             "identities": len(ids),
@@ -141,9 +148,12 @@ class Report:
             "inconclusive": sum(r.passed is None for r in self.checks),
             "conservation_laws": len(self.conservation),
             "conservation_laws_match": len(self.conservation) - len(drift_bad),
+            "symmetric_points": len(self.symmetric_points),
+            "symmetric_points_pass": len(self.symmetric_points) - len(sym_bad),
             "unexpected": [f"{r.point}/{r.transformation}/{r.label}/{r.backend}: {r.status}"
                            + (" (control)" if r.control else "") for r in bad]
-                          + [f"drift law of {q}" for q in drift_bad],
+                          + [f"drift law of {q}" for q in drift_bad]
+                          + [f"symmetric point {e.get('point', '')}/{e.get('subgroup')}" for e in sym_bad],
             "ok": self.ok,
         }
 
@@ -151,7 +161,8 @@ class Report:
         """The JSON report (schema documented in README.md)."""
         return {"schema_version": SCHEMA_VERSION, "model": self.model, "data": self.data,
                 "training": self.training, "checks": [r.to_dict() for r in self.checks],
-                "conservation": self.conservation, "summary": self.summary()}
+                "conservation": self.conservation, "symmetric_points": self.symmetric_points,
+                "summary": self.summary()}
 
     def write_json(self, path) -> None:
         """Write :meth:`to_dict` to ``path`` (non-finite floats as null)."""
@@ -187,6 +198,28 @@ class Report:
                          "matches" if ok else "differs !"))
         return _table(rows) + ("\n  tolerance = 1e-10 · Σ_k |predicted step| + 8 ε Σ_k ½|θ_k|ᵀ|A||θ_k| "
                                "(floating-point round-off)")
+
+    def format_symmetric_points(self) -> str:
+        """Symmetric points as a text table: subgroup, dim Fix(K), irreducible dims, predicted and
+        measured multiplicity patterns, off-block norm, gradient in Fix(K), verdict."""
+        rows = [("point", "construction", "subgroup", "|K|", "dim Fix", "irr dims", "predicted", "measured",
+                 "off-block", "g in Fix", "status")]
+        for e in self.symmetric_points:
+            rows.append((e.get("point", ""), e.get("construction", ""), e["subgroup"], str(e.get("order", "")),
+                         str(e["dim_fixed"]), _pattern(e["irreducible_dims"]), _pattern(e["predicted_multiplicities"]),
+                         _pattern(e["measured_multiplicities"]), _num(e["off_block_norm"]),
+                         "yes" if e["gradient_in_fixed"] else "no !",
+                         ("passed" if e["passed"] else "failed !")
+                         + ("" if e.get("generic", True) else " (degenerate)")))
+        return _table(rows) + ("\n  patterns: multiplicity x number of distinct eigenvalues; passed = theta and g in "
+                               "Fix(K), off-block <= 1e-10 relative, every multiplicity a multiple of its irreducible "
+                               "dimension; 'degenerate': extra exact degeneracies (e.g. softmax translations)")
+
+
+def _pattern(p) -> str:
+    if isinstance(p, dict):
+        return " ".join(f"{k}x{v}" for k, v in p.items())
+    return ",".join(str(v) for v in p)
 
 
 def _law_holds(entry: dict, rtol: float) -> bool:

@@ -54,7 +54,8 @@ from ..transforms.isotypic import IsotypicDecomposition, isotypic_decomposition,
 from ..transforms.representations import BlockRepresentation, Representation
 
 __all__ = ["point_stabilizer", "hessian_block_report", "HessianBlockReport", "fixed_set_invariance",
-           "FixedSetInvariance", "fixed_residual", "OFF_BLOCK_RTOL", "GRADIENT_RTOL", "FIXED_RTOL"]
+           "FixedSetInvariance", "fixed_residual", "symmetric_point_study", "validate_symmetric_points",
+           "OFF_BLOCK_RTOL", "GRADIENT_RTOL", "FIXED_RTOL"]
 
 #: Largest relative off-block norm ‖off(QᵀHQ)‖_F / ‖H‖_F of a block-diagonal Hessian.
 OFF_BLOCK_RTOL = 1e-10
@@ -433,3 +434,78 @@ def fixed_set_invariance(model: Model, theta, rho, K: FiniteGroup, optimizer: Op
     end = run_optimizer(model, theta, optimizer, steps, batch_size=batch_size, seed=seed).theta
     return FixedSetInvariance(optimizer, predicted, fixed_residual(rho, K, end), end, int(steps), rtol)
 
+
+
+# -- a study for the command line -----------------------------------------------------------------------------------
+def validate_symmetric_points(model, tied: int = 0, zeroed: int = 0) -> None:
+    """Check the arguments of :func:`symmetric_point_study` before any training.
+
+    Raises
+    ------
+    InvalidValueError
+        ``tied`` not 0 or in [2, h], ``zeroed`` not 0 or in [1, h], or ``zeroed`` for an
+        activation that is not odd (zeroed neurons are fixed by sign flips only for odd σ).
+    """
+    h = model.hidden
+    for value, name, low in ((tied, "tied", 2), (zeroed, "zeroed", 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0 \
+                or (value and not low <= value <= h):
+            raise InvalidValueError(f"{name}: expected 0 or an integer in [{low}, {h}] (hidden units), got {value!r}")
+    if zeroed and not model.act.odd:
+        raise InvalidValueError(f"zeroed: zeroed neurons are fixed by sign flips only for odd activations (tanh, "
+                                f"linear), got {model.activation}")
+
+
+def symmetric_point_study(model, theta, lr: float, steps: int, *, tied: int = 0, zeroed: int = 0,
+                          weight_decay: float = 0.0) -> list:
+    """Synthesize symmetric points of a two-layer network, train from them, report (D3)–(D5) at both ends.
+
+    For ``tied = r``: neurons 0 … r−1 are tied (:meth:`~eqalg.TwoLayerMLP.tie_neurons`); for
+    ``zeroed = r`` (odd σ): the last r neurons are zeroed (MATH.md D.9). K is the stabilizer of the
+    synthesized point in the network's hidden-unit group (:func:`point_stabilizer`); gradient
+    descent from it must stay in Fix(K) (D4), and :func:`hessian_block_report` is evaluated at the
+    start (``"init"``) and at the end of training (``"trained"``) with the same K.
+
+    Parameters
+    ----------
+    model : TwoLayerMLP
+        Provides ``hidden``, ``tie_neurons``, ``zero_neurons``, ``discrete_symmetry_group``.
+    theta : array_like (D,)
+        The point the symmetric points are made from.
+    lr, steps, weight_decay
+        Full-batch gradient descent as in :func:`~eqalg.dynamics.gradient_descent`.
+    tied, zeroed : int
+        Number of tied neurons (0 or ≥ 2) and of zeroed neurons (0 or ≥ 1, odd σ only).
+
+    Returns
+    -------
+    list of dict
+        :meth:`HessianBlockReport.to_dict` entries with ``"point"`` (init / trained) and
+        ``"construction"`` (e.g. ``"tied [0, 1, 2]"``) first.
+
+    Raises
+    ------
+    InvalidValueError
+        ``tied``/``zeroed`` out of range, or ``zeroed`` for an activation that is not odd.
+    TrainingDivergedError
+        Training from the symmetric point diverged.
+    """
+    from ..dynamics import gradient_descent
+
+    validate_symmetric_points(model, tied, zeroed)
+    h, odd = model.hidden, model.act.odd
+    rho = model.discrete_symmetry_group(max_order=factorial(h) * (2 ** h if odd else 1))
+    theta = model.validate_theta(theta)
+    entries = []
+    for kind, count in (("tied", tied), ("zeroed", zeroed)):
+        if not count:
+            continue
+        neurons = list(range(count)) if kind == "tied" else list(range(h - count, h))
+        start = model.tie_neurons(theta, neurons) if kind == "tied" else model.zero_neurons(theta, neurons)
+        K = point_stabilizer(rho, start)
+        iso = isotypic_decomposition(rho, K)
+        end = gradient_descent(model, start, lr, steps, weight_decay=weight_decay).theta
+        for point, th in (("init", start), ("trained", end)):
+            rep = hessian_block_report(model, th, rho, K, decomposition=iso)
+            entries.append({"point": point, "construction": f"{kind} {neurons}", **rep.to_dict()})
+    return entries
