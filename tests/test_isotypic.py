@@ -228,6 +228,16 @@ def test_subgroups_of_other_groups_are_refused():
         isotypic_decomposition(sub_rep, G.subgroup([G.generators[1]]))
 
 
+def test_orbital_averages_refuse_huge_pair_graphs(monkeypatch):
+    import eqalg.transforms.commutant as commutant
+    monkeypatch.setattr(commutant, "PAIR_LIMIT", 100)
+    model, _ = make_mlp("tanh", hidden=3, n=20)
+    rho = model.discrete_symmetry_group()
+    assert isotypic_decomposition(rho).consistent                     # 3 points: 36 pairs, fine
+    with pytest.raises(InvalidValueError, match="BlockRepresentation"):
+        isotypic_decomposition([rho.image(g) for g in rho.group.generators])   # all D = 27 coordinates
+
+
 def test_bad_arguments():
     rho = natural_representation(symmetric_group(3))
     with pytest.raises(ShapeError, match="S:"):

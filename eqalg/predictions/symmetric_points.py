@@ -147,7 +147,26 @@ def point_stabilizer(rho, theta, rtol: float = 1e-10) -> FiniteGroup:
 
 
 def fixed_residual(rho: Representation, K: FiniteGroup, theta) -> float:
-    """max over K's generators k of ‖ρ(k)θ − θ‖ / ‖θ‖ (0 when θ = 0 or K is trivial): 0 iff θ ∈ Fix(K)."""
+    """How far θ is from Fix(K): max over K's generators k of ‖ρ(k)θ − θ‖ / ‖θ‖.
+
+    Parameters
+    ----------
+    rho : Representation
+    K : FiniteGroup
+        A subgroup of ``rho.group``.
+    theta : array_like (D,)
+
+    Returns
+    -------
+    float
+        0 iff θ ∈ Fix(K) (exactly 0 for signed permutations of a tied or zeroed point); 0 when
+        θ = 0 or K is trivial.
+
+    Raises
+    ------
+    ShapeError, NonFiniteError
+        ``theta`` is not a finite vector of length D.
+    """
     theta = as_vector(theta, "theta", rho.space.size)
     nrm = float(np.linalg.norm(theta))
     if nrm == 0:
@@ -156,7 +175,7 @@ def fixed_residual(rho: Representation, K: FiniteGroup, theta) -> float:
 
 
 # -- the Hessian report ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HessianBlockReport:
     """The symmetric-point predictions (D3)–(D5) measured at one θ (see :func:`hessian_block_report`).
 
@@ -352,7 +371,7 @@ def hessian_block_report(model: Model, theta, rho, K: FiniteGroup | None = None,
 
 
 # -- invariance of Fix(K) under optimizers ------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FixedSetInvariance:
     """A run of an optimizer from a point of Fix(K) (see :func:`fixed_set_invariance`).
 

@@ -54,6 +54,8 @@ CLUSTER_RTOL = 1e-8
 INTERTWINER_RTOL = 1e-8
 #: Largest |K| for which conjugacy classes and characters are computed (elements are listed).
 CHARACTER_LIMIT = 10 ** 6
+#: Largest number P² of ordered pairs of signed coordinates in an orbital average (memory ~ 20 bytes each).
+PAIR_LIMIT = 2 * 10 ** 7
 
 
 class NotOrthogonalError(InvalidValueError):
@@ -61,7 +63,7 @@ class NotOrthogonalError(InvalidValueError):
 
 
 # -- eigenvalue clusters ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EigenClusters:
     """Sorted eigenvalues grouped into clusters of (numerically) equal values, with the evidence.
 
@@ -109,7 +111,19 @@ class EigenClusters:
 
 
 def multiplicity_pattern(sizes) -> dict:
-    """``{str(m): count}`` of a sequence of multiplicities, sorted by m (e.g. ``{"1": 8, "2": 6}``)."""
+    """The multiplicity pattern of a list of eigenvalue multiplicities.
+
+    Parameters
+    ----------
+    sizes : iterable of int
+        One multiplicity per distinct eigenvalue.
+
+    Returns
+    -------
+    dict of str -> int
+        ``{str(m): number of distinct eigenvalues with multiplicity m}``, sorted by m (JSON keys are
+        strings), e.g. ``[1, 2, 1, 2, 2] -> {"1": 2, "2": 3}``.
+    """
     vals, counts = np.unique(np.asarray(list(sizes), dtype=np.int64), return_counts=True)
     return {str(int(v)): int(c) for v, c in zip(vals, counts)}
 
@@ -168,6 +182,9 @@ def as_representation(rho, name: str = "rho") -> Representation:
         A map is not orthogonal (e.g. ``TwoLayerMLP.logistic_flip(j)``, MATH.md D7).
     InvalidValueError
         ``rho`` is none of the accepted types.
+    GroupTooLargeError
+        The maps generate a group of more than 10⁶ elements (build the FiniteGroup with a larger
+        ``max_order`` and pass its natural representation).
     """
     if isinstance(rho, Representation):
         return rho
@@ -186,6 +203,17 @@ def as_representation(rho, name: str = "rho") -> Representation:
 
 def as_subgroup(rho: Representation, K, name: str = "K") -> FiniteGroup:
     """K checked to be a subgroup of ``rho.group`` (the whole group when None).
+
+    Parameters
+    ----------
+    rho : Representation
+    K : FiniteGroup or None
+    name : str
+        The argument name used in messages.
+
+    Returns
+    -------
+    FiniteGroup
 
     Raises
     ------
@@ -210,7 +238,17 @@ def as_subgroup(rho: Representation, K, name: str = "K") -> FiniteGroup:
 
 
 def require_orthogonal(rho: Representation, K: FiniteGroup, name: str = "rho") -> None:
-    """Raise :class:`NotOrthogonalError` unless ρ(k) is orthogonal for every generator k of K."""
+    """Check that ρ(k) is orthogonal for every generator k of K (then for all of K).
+
+    (D3)–(D5) need ρ(k)ᵀ = ρ(k)⁻¹: for a non-orthogonal symmetry the gradient at a fixed point lies
+    in Fix(Mᵀ), not Fix(M), and the Hessian satisfies MᵀHM = H, not HM = MH (MATH.md D7).
+    Signed permutations are orthogonal; a ``MatrixMap`` decides by ‖MᵀM − I‖_F ≤ rtol·√D.
+
+    Raises
+    ------
+    NotOrthogonalError
+        A generator's image is not orthogonal.
+    """
     for g in K.generators:
         img = rho.image(g)
         if not img.is_orthogonal:
@@ -259,6 +297,9 @@ def _pair_orbits(dim, generators):
     coordinate and sign of each point (P = 2N when a sign occurs, else N)."""
     signed = any(np.any(s < 0) for _, s in generators)
     P = 2 * dim if signed else dim
+    if P * P > PAIR_LIMIT:
+        raise InvalidValueError(f"rho: an orbital average over {P} signed coordinates needs {P * P} pair nodes "
+                                f"(limit {PAIR_LIMIT}); act on blocks (BlockRepresentation) to reduce the dimension")
     ar = np.arange(dim)
     images = []
     for p, s in generators:          # the matrix sends e_{p[i]} to s[i] e_i

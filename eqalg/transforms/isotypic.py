@@ -68,7 +68,7 @@ CHARACTER_ATOL = 1e-6
 
 
 # -- results ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IsotypicComponent:
     """One isotypic component V_π ≅ W_π^m of ρ restricted to K.
 
@@ -120,7 +120,7 @@ class IsotypicComponent:
         return self.basis @ (self.basis.T @ v)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IsotypicEvidence:
     """How the decomposition was decided (every numerical choice with its tolerance and margin).
 
@@ -180,7 +180,7 @@ class IsotypicEvidence:
                 "problems": list(self.problems), "seconds": self.seconds}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IsotypicDecomposition:
     """ρ|_K = ⊕_π W_π^{m_π}: components, class data and evidence (see :func:`isotypic_decomposition`).
 
@@ -297,7 +297,20 @@ class IsotypicDecomposition:
 
 
 def off_block(B, slices) -> tuple:
-    """(‖B outside the diagonal blocks ``slices``‖_F, the same relative to ‖B‖_F)."""
+    """The part of a matrix outside given diagonal blocks.
+
+    Parameters
+    ----------
+    B : ndarray (D, D)
+        E.g. QᵀHQ in an isotypic basis Q.
+    slices : sequence of slice
+        The diagonal blocks (e.g. :attr:`IsotypicDecomposition.slices`).
+
+    Returns
+    -------
+    (float, float)
+        ‖B outside the blocks‖_F and the same relative to ‖B‖_F (0 for B = 0).
+    """
     off = np.array(B, dtype=np.float64)
     for s in slices:
         off[s, s] = 0.0
