@@ -341,25 +341,73 @@ class TwoLayerMLP(Model):
         """Negate neuron j's incoming and outgoing parameters (MATH.md §C #13)."""
         return SignedPermutation.negate(self.space, *self.neuron_in(j), *self.neuron_out(j), name=f"flip[{j}]")
 
-    def rotation_generator(self, i: int, j: int) -> LinearGenerator:
-        """Skew generator M = e_j e_iᵀ − e_i e_jᵀ of gl(h) acting as δW1 = MW1, δb1 = Mb1, δW2 = −W2M.
+    def gl_generator(self, M, *, name=None) -> LinearGenerator:
+        """A_M for M ∈ gl(h): δW1 = M W1, δb1 = M b1, δW2 = −W2 M (MATH.md §C #3), sparse.
 
-        A symmetry for linear σ (GL(h), MATH.md §C #3); not one for nonlinear σ.
+        In row-major coordinates A_M = blockdiag(M ⊗ I_d, M, −I_o ⊗ Mᵀ, 0). A symmetry for linear
+        σ (the hidden layer can be reparameterized by any G ∈ GL(h)); for σ positively homogeneous
+        only diagonal M are, and for other σ none. A_M is a symmetric matrix iff M is, and then
+        ½θᵀA_Mθ = ½ tr(M (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)) is conserved by gradient flow (L4).
+
+        Parameters
+        ----------
+        M : array_like (h, h)
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
         """
+        M = np.asarray(M, dtype=np.float64)
+        h = self.hidden
+        if M.shape != (h, h):
+            raise ShapeError(f"M: expected shape ({h}, {h}), got {M.shape}")
+        if not np.all(np.isfinite(M)):
+            raise NonFiniteError("M: expected finite entries")
+        Ms = sp.csr_array(M)
+        blocks = [sp.kron(Ms, sp.eye_array(self.n_inputs))]
+        if self.bias:
+            blocks.append(Ms)
+        blocks.append(-sp.kron(sp.eye_array(self.n_outputs), Ms.T))
+        if self.bias:
+            blocks.append(sp.csr_array((self.n_outputs, self.n_outputs)))
+        return LinearGenerator(sp.block_diag(blocks, format="csr"), self.space, name=name)
+
+    def _unit(self, i, j, sign=1.0):
         self._check_neuron(i)
         self._check_neuron(j)
-        rows, cols, vals = [], [], []
-        # δ(row j) = row i, δ(row i) = −row j on incoming blocks; −W2 M on outgoing columns.
-        for a, b in zip(self.neuron_in(i), self.neuron_in(j)):
-            rows += [*b, *a]
-            cols += [*a, *b]
-            vals += [1.0] * len(a) + [-1.0] * len(a)
-        for a, b in zip(self.neuron_out(i), self.neuron_out(j)):
-            rows += [*b, *a]
-            cols += [*a, *b]
-            vals += [1.0] * len(a) + [-1.0] * len(a)
-        mat = sp.csr_array((vals, (rows, cols)), shape=(self.space.size,) * 2)
-        return LinearGenerator(mat, self.space, name=f"rotate[{i},{j}]")
+        M = np.zeros((self.hidden, self.hidden))
+        M[i, j] += sign
+        return M
+
+    def rotation_generator(self, i: int, j: int) -> LinearGenerator:
+        """Skew generator M = e_j e_iᵀ − e_i e_jᵀ of gl(h) (see :meth:`gl_generator`): mixes neurons i, j.
+
+        A symmetry for linear σ (GL(h), MATH.md §C #3); not one for nonlinear σ. Skew, so it has
+        no conserved quadratic of its own (L4).
+        """
+        return self.gl_generator(self._unit(j, i) - self._unit(i, j), name=f"rotate[{i},{j}]")
+
+    def symmetric_gl_generator(self, i: int, j: int) -> LinearGenerator:
+        """Symmetric generator M = e_i e_jᵀ + e_j e_iᵀ of gl(h); its charge is (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)_ij."""
+        if i == j:
+            raise InvalidValueError("i, j: expected two different neurons (i == j is the rescaling)")
+        return self.gl_generator(self._unit(i, j) + self._unit(j, i), name=f"glsym[{i},{j}]")
+
+    def softmax_translations(self) -> dict:
+        """Translations of the output layer that shift every logit equally (cross-entropy only).
+
+        ``translate_W2[:,j]`` adds a common number to column j of W2 (W2 ↦ W2 + 1vᵀ) and
+        ``translate_b2`` to every entry of b2: the softmax is unchanged, so gᵀc = 0 and H c = 0
+        at every θ (MATH.md (L7), §C #9), and cᵀθ decays exactly as (1 − ηλ)^k (T2).
+        """
+        out = {}
+        for j in range(self.hidden):
+            c = self.space.indicator(self.space["W2"][:, j])
+            out[f"translate_W2[:,{j}]"] = LinearGenerator.translation(c, self.space, name=f"translate_W2[:,{j}]")
+        if self.bias:
+            c = self.space.indicator(self.space["b2"])
+            out["translate_b2"] = LinearGenerator.translation(c, self.space, name="translate_b2")
+        return out
 
     def input_permutation(self, a: int = 0, b: int = 1) -> SignedPermutation:
         """Exchange columns a and b of W1 (permuting input features without permuting the data)."""
@@ -395,18 +443,35 @@ class TwoLayerMLP(Model):
         return BlockRepresentation(G, self.space, blocks, name=f"{G.name} on theta")
 
     def symmetries(self) -> dict:
-        """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C)."""
+        """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C).
+
+        * ``rescale[j]`` (#1) for positively homogeneous σ;
+        * for linear σ (GL(h), #3): ``glsym[j,j+1]`` (symmetric generators, whose charges are the
+          off-diagonal entries of W1W1ᵀ + b1b1ᵀ − W2ᵀW2) and ``rotate[0,1]`` (skew);
+        * ``swap[j,j+1]`` (#12, adjacent transpositions generate S_h) for every σ;
+        * ``flip[j]`` (#13) for odd σ; ``logistic_flip[j]`` (#16, affine-in-the-output-bias,
+          not orthogonal) for the sigmoid;
+        * ``translate_W2[:,j]``, ``translate_b2`` (#9) for the cross-entropy loss.
+        """
         out = {}
         if self.act.homogeneous:
             for j in range(self.hidden):
                 out[f"rescale[{j}]"] = self.rescale_generator(j)
-        if self.act.homogeneous and self.act.odd and self.hidden >= 2:
-            out["rotate[0,1]"] = self.rotation_generator(0, 1)
+        if self.act.homogeneous and self.act.odd:
+            for j in range(self.hidden - 1):
+                out[f"glsym[{j},{j + 1}]"] = self.symmetric_gl_generator(j, j + 1)
+            if self.hidden >= 2:
+                out["rotate[0,1]"] = self.rotation_generator(0, 1)
         for j in range(self.hidden - 1):
             out[f"swap[{j},{j + 1}]"] = self.transposition(j, j + 1)
         if self.act.odd:
             for j in range(self.hidden):
                 out[f"flip[{j}]"] = self.sign_flip(j)
+        if self.act.logistic and self.bias:
+            for j in range(self.hidden):
+                out[f"logistic_flip[{j}]"] = self.logistic_flip(j)
+        if self.out_loss.name == "cross_entropy":
+            out.update(self.softmax_translations())
         return out
 
     def controls(self) -> dict:
@@ -418,6 +483,7 @@ class TwoLayerMLP(Model):
             out["rescale[0]"] = self.rescale_generator(0)
         if not (self.act.homogeneous and self.act.odd) and self.hidden >= 2:
             out["rotate[0,1]"] = self.rotation_generator(0, 1)
+            out["glsym[0,1]"] = self.symmetric_gl_generator(0, 1)
         if self.n_inputs >= 2:
             out["permute_inputs[0,1]"] = self.input_permutation(0, 1)
         out["scale_input[0]"] = self.input_scaling_generator(0)
