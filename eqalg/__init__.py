@@ -23,11 +23,14 @@ from .constraints import (CheckResult, Constraint, FiniteGradient, FiniteHessian
 from .datasets import Dataset, load_dataset, load_diabetes, load_iris, load_wine
 from .dynamics import Trajectory, gradient_descent
 from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression, TwoLayerMLP
-from .predictions import LinearQuantity, QuadraticQuantity, conserved_quantity
+from .predictions import (AffineQuantity, ConservationCount, LinearQuantity, QuadraticQuantity,
+                          conservation_law_count, conserved_quantities, conserved_quantity)
 from .report import Report, check
 from .space import ParameterSpace
 from .transforms import (ContinuousTransformation, DiscreteTransformation, LinearGenerator, MatrixMap,
                          SignedPermutation, Transformation, act, compose, inverse, power)
+from .transforms import (ClosureEvidence, ExpMap, LieAlgebra, RankDecision, VectorField, bracket, conjugate, exp,
+                         vector_field_bracket)
 
 __version__ = "0.1.0"
 
@@ -43,4 +46,7 @@ __all__ = [
     "gradient_descent", "Trajectory",
     "QuadraticQuantity", "LinearQuantity", "conserved_quantity",
     "check", "Report",
+    "VectorField", "bracket", "vector_field_bracket", "conjugate", "exp", "ExpMap",
+    "LieAlgebra", "ClosureEvidence", "RankDecision",
+    "AffineQuantity", "conserved_quantities", "conservation_law_count", "ConservationCount",
 ]
