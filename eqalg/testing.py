@@ -2,7 +2,8 @@
 
 Each check exercises the laws an object must satisfy and raises ``AssertionError`` naming every
 violated law with its measured residual; on success it returns the measurements. Residuals are
-relative: ‖a − b‖ / max(‖a‖, ‖b‖, floor).
+relative: ‖a − b‖ / max(‖a‖, ‖b‖, floor), the floor being the a-priori bound of the compared
+quantities (for a bracket, ‖[P, Q]‖ ≤ 2‖P‖‖Q‖), so that vanishing brackets compare by roundoff.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def check_lie_algebra(L, *, seed: int = 0, rtol: float = 1e-10) -> dict:
 
     * bilinearity: [aX + bY, Z] = a[X, Z] + b[Y, Z];
     * antisymmetry: [X, Y] = −[Y, X];
-    * Jacobi identity: [X, [Y, Z]] + [Y, [Z, X]] + [Z, [X, Y]] = 0, relative to the sum of the
-      three terms' norms;
+    * Jacobi identity: [X, [Y, Z]] + [Y, [Z, X]] + [Z, [X, Y]] = 0, relative to the larger of the
+      sum of the three terms' norms and their bound 12‖X‖‖Y‖‖Z‖;
     * closure: [X, Y] ∈ L (``L.contains``);
     * orthonormal basis: the Gram matrix of ``L.basis`` is the identity;
     * reproducibility: rebuilding ``type(L)(L.generators, rtol=L.rtol, seed=seed + 1)`` with
@@ -59,14 +60,15 @@ def check_lie_algebra(L, *, seed: int = 0, rtol: float = 1e-10) -> dict:
     if L.dim:
         X, Y, Z = (L.element(rng.standard_normal(L.dim)) for _ in range(3))
         a, b = rng.standard_normal(2)
-        floor = 1e-300
+        nx, ny, nz = X.norm(), Y.norm(), Z.norm()
+        # floors: the bracket bound ‖[P, Q]‖ ≤ 2‖P‖‖Q‖ (an abelian algebra has roundoff-level brackets)
         lhs, rhs = bracket(a * X + b * Y, Z), a * bracket(X, Z) + b * bracket(Y, Z)
-        out["bilinearity"] = _rel(lhs, rhs, floor)
+        out["bilinearity"] = _rel(lhs, rhs, 2 * (abs(a) * nx + abs(b) * ny) * nz)
         xy, yx = bracket(X, Y), bracket(Y, X)
-        out["antisymmetry"] = _rel(xy, -yx, floor)
+        out["antisymmetry"] = _rel(xy, -yx, 2 * nx * ny)
         terms = [bracket(X, bracket(Y, Z)), bracket(Y, bracket(Z, X)), bracket(Z, xy)]
         total = terms[0] + terms[1] + terms[2]
-        out["jacobi"] = total.norm() / max(sum(t.norm() for t in terms), floor)
+        out["jacobi"] = total.norm() / max(sum(t.norm() for t in terms), 12 * nx * ny * nz)
         out["closure_residual"] = L.coordinates(xy)[1] if hasattr(L, "coordinates") else float("nan")
         out["closure"] = bool(L.contains(xy))
         Q = getattr(L, "coordinates_matrix", None)
