@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg as sla
 import scipy.sparse as sp
 
 from ..errors import InvalidValueError
@@ -41,6 +42,18 @@ _FULL_SWITCH_D = 256
 #: Largest memory (bytes) the basis may occupy before the closure stops with an error.
 MEMORY_LIMIT = 2 ** 30
 _NOISE = 64 * np.finfo(float).eps
+#: Singular values above this are read off the Gram matrix (relative accuracy ~eps/σ² there);
+#: smaller ones are decided by an exact SVD of the residual.
+_CLEAR = 1e-4
+
+
+def _cholqr2(V):
+    """Orthonormalize the rows of a well-conditioned V (CholeskyQR, twice; BLAS-3 only)."""
+    for _ in range(2):
+        if not V.shape[0]:
+            return V
+        V = sla.solve_triangular(np.linalg.cholesky(V @ V.T), V, lower=True)
+    return V
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,9 @@ class ClosureEvidence:
     kept : tuple of float
         The smallest singular values that were kept (up to 5, ascending).
     dropped : tuple of float
-        The largest singular values that were dropped (up to 5, descending); roundoff-level
+        The largest singular values that were dropped (up to 5, descending), or, for a batch
+        whose residual after removing the kept directions was already below ``rtol``, the
+        Frobenius norm of that residual (an upper bound of every dropped value); roundoff-level
         for a clean closure.
     levels : tuple of (int, int)
         Per bracket level: (brackets evaluated, directions added); level 0 is the generators.
@@ -94,9 +109,9 @@ class _Record:
     levels: list = field(default_factory=list)
     brackets: int = 0
 
-    def add(self, s, rtol):
-        self.kept = sorted(self.kept + [float(x) for x in s[s > rtol]])[:5]
-        self.dropped = sorted(self.dropped + [float(x) for x in s[(s <= rtol) & (s > 0)]], reverse=True)[:5]
+    def add(self, kept, dropped):
+        self.kept = sorted(self.kept + [float(x) for x in kept])[:5]
+        self.dropped = sorted(self.dropped + [float(x) for x in dropped if x > 0], reverse=True)[:5]
 
 
 class Engine:
@@ -211,18 +226,50 @@ class Engine:
 
     # -- orthogonalization --------------------------------------------------------------------------
     def orthogonalize(self, C, base) -> np.ndarray:
-        """Orthonormal rows spanning the part of span(C) outside span(base) (singular values > rtol)."""
+        """Orthonormal rows spanning the part of span(C) outside span(base) (singular values > rtol).
+
+        Directions with singular value above :data:`_CLEAR` are read off a small Gram
+        eigenproblem (BLAS-3 only; accurate there) and re-orthonormalized by CholeskyQR2. What is
+        left is projected out; if its Frobenius norm is below ``rtol`` every remaining singular
+        value is too (the norm is recorded as the bound on the dropped ones), otherwise an exact
+        SVD of the residual decides.
+        """
+        P = C.shape[1]
         if base.shape[0]:
             C = C - (C @ base.T) @ base
             C = C - (C @ base.T) @ base
-        if not C.size:
-            return np.zeros((0, C.shape[1]))
-        _, s, vt = np.linalg.svd(C, full_matrices=False)
-        self.record.add(s, self.rtol)
-        V = vt[s > self.rtol]
+        if not C.shape[0] or not P:
+            return np.zeros((0, P))
+        clear = max(_CLEAR, self.rtol)
+        if C.shape[0] <= P:
+            lam, U = np.linalg.eigh(C @ C.T)
+            sv = np.sqrt(np.maximum(lam, 0.0))
+            keep = sv > clear
+            V = _cholqr2((U[:, keep].T @ C) / sv[keep, None])
+        else:                                              # more rows than coordinates: Gram of the columns
+            lam, W = np.linalg.eigh(C.T @ C)
+            sv = np.sqrt(np.maximum(lam, 0.0))
+            keep = sv > clear
+            V = W[:, keep].T.copy()
         if V.shape[0] and base.shape[0]:
-            V = V - (V @ base.T) @ base
-            V = np.linalg.qr(V.T)[0].T
+            V = _cholqr2(V - (V @ base.T) @ base)
+        R = C - (C @ V.T) @ V if V.shape[0] else C
+        R = R - (R @ V.T) @ V if V.shape[0] else R
+        rest = float(np.linalg.norm(R))
+        kept = sv[keep]
+        if rest > self.rtol:                               # ambiguous directions: decide them exactly
+            _, s2, vt = np.linalg.svd(R, full_matrices=False)
+            extra = vt[s2 > self.rtol]
+            if extra.shape[0]:
+                stack = [V, base] if base.shape[0] else [V]
+                for B in stack:
+                    extra = extra - (extra @ B.T) @ B
+                V = np.vstack([V, _cholqr2(extra)])
+            kept = np.concatenate([kept, s2[s2 > self.rtol]])
+            dropped = s2[s2 <= self.rtol]
+        else:
+            dropped = np.array([rest]) if rest > 0 else np.zeros(0)
+        self.record.add(kept, dropped)
         return V
 
     def append(self, V) -> None:
