@@ -47,6 +47,46 @@ _NOISE = 64 * np.finfo(float).eps
 _CLEAR = 1e-4
 
 
+def row_split(C, tol):
+    """Split the rows of C (m × P) at singular value ``tol``, BLAS-3 first, exact where it matters.
+
+    The eigenvectors of the Gram matrix C Cᵀ give the left singular vectors; those with singular
+    value above max(1e-4, tol, 100·sqrt(ε m)·σ_max) are accurate and kept. The rest R = U_restᵀ C
+    is decided exactly by an SVD, unless ‖R‖_F ≤ tol already (then every remaining singular
+    value is, and ‖R‖_F is returned as their bound).
+
+    Returns
+    -------
+    U : ndarray (m, r)
+        Orthonormal left singular vectors of the kept part.
+    kept : ndarray (r,)
+        Their singular values, descending (> tol).
+    N : ndarray (m, m − r)
+        Orthonormal coefficient vectors x with ‖xᵀ C‖ ≤ tol (the left null space at tol).
+    dropped : ndarray
+        The dropped singular values, or the single bound ‖R‖_F.
+    """
+    m, P = C.shape
+    if m == 0:
+        return np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0)), np.zeros(0)
+    lam, U = np.linalg.eigh(C @ C.T)
+    lam, U = lam[::-1], U[:, ::-1]
+    sv = np.sqrt(np.maximum(lam, 0.0))
+    clear = max(_CLEAR, tol, 100.0 * np.sqrt(np.finfo(float).eps * m) * sv[0])
+    nk = int(np.count_nonzero(sv > clear))
+    Uk, kept, Ur = U[:, :nk], sv[:nk], U[:, nk:]
+    if not Ur.shape[1]:
+        return Uk, kept, Ur, np.zeros(0)
+    R = Ur.T @ C
+    rest = float(np.linalg.norm(R))
+    if rest <= tol:
+        return Uk, kept, Ur, (np.array([rest]) if rest > 0 else np.zeros(0))
+    u2, s2, _ = np.linalg.svd(R, full_matrices=R.shape[0] > P)
+    s2 = np.concatenate([s2, np.zeros(R.shape[0] - s2.shape[0])])
+    more = s2 > tol
+    return (np.hstack([Uk, Ur @ u2[:, more]]), np.concatenate([kept, s2[more]]), Ur @ u2[:, ~more], s2[~more])
+
+
 def _cholqr2(V):
     """Orthonormalize the rows of a well-conditioned V (CholeskyQR, twice; BLAS-3 only)."""
     for _ in range(2):
@@ -130,9 +170,9 @@ class Engine:
         self.d, self.w = d, d + 1
         self.rtol, self.rng, self.batch = rtol, rng, batch
         self.keys = np.arange(d * self.w, dtype=np.int64) if d <= DENSE_CHART_LIMIT else np.zeros(0, np.int64)
-        self.S = np.zeros((0, self.keys.size))
         self._Q = np.zeros((0, self.keys.size))
         self.k = 0
+        self.g = 0                     # the generating set S is the first g rows of the basis
         self.record = _Record()
 
     # -- pattern ---------------------------------------------------------------------------------
@@ -145,6 +185,11 @@ class Engine:
     def Q(self) -> np.ndarray:
         """The orthonormal basis so far, shape (k, P)."""
         return self._Q[: self.k]
+
+    @property
+    def S(self) -> np.ndarray:
+        """The orthonormalized generators (the first g basis rows), shape (g, P)."""
+        return self._Q[: self.g]
 
     @property
     def rows(self):
@@ -164,12 +209,9 @@ class Engine:
         if merged.size > _FULL_SWITCH * total and self.d <= _FULL_SWITCH_D:
             merged = np.arange(total, dtype=np.int64)
         pos = np.searchsorted(merged, self.keys)
-        for name in ("S", "_Q"):
-            old = getattr(self, name)
-            arr = np.zeros((old.shape[0], merged.size))
-            arr[:, pos] = old
-            setattr(self, name, arr)
-        self.keys = merged
+        arr = np.zeros((self._Q.shape[0], merged.size))
+        arr[:, pos] = self._Q
+        self._Q, self.keys = arr, merged
 
     def encode(self, entries) -> np.ndarray:
         """Coordinates (m, P) of generators given as (rows, cols, values) triples; extends the pattern."""
@@ -228,49 +270,28 @@ class Engine:
     def orthogonalize(self, C, base) -> np.ndarray:
         """Orthonormal rows spanning the part of span(C) outside span(base) (singular values > rtol).
 
-        Directions with singular value above :data:`_CLEAR` are read off a small Gram
-        eigenproblem (BLAS-3 only; accurate there) and re-orthonormalized by CholeskyQR2. What is
-        left is projected out; if its Frobenius norm is below ``rtol`` every remaining singular
-        value is too (the norm is recorded as the bound on the dropped ones), otherwise an exact
-        SVD of the residual decides.
+        ``C`` is consumed (modified in place). The rank split is :func:`row_split` (or its
+        transpose when C has more rows than columns): clearly-kept directions from a Gram
+        eigenproblem, the rest decided exactly only when their norm is not already below rtol.
         """
         P = C.shape[1]
         if base.shape[0]:
-            C = C - (C @ base.T) @ base
-            C = C - (C @ base.T) @ base
+            C -= (C @ base.T) @ base
+            C -= (C @ base.T) @ base
         if not C.shape[0] or not P:
             return np.zeros((0, P))
-        clear = max(_CLEAR, self.rtol)
         if C.shape[0] <= P:
-            lam, U = np.linalg.eigh(C @ C.T)
-            sv = np.sqrt(np.maximum(lam, 0.0))
-            keep = sv > clear
-            V = _cholqr2((U[:, keep].T @ C) / sv[keep, None])
-        else:                                              # more rows than coordinates: Gram of the columns
-            lam, W = np.linalg.eigh(C.T @ C)
-            sv = np.sqrt(np.maximum(lam, 0.0))
-            keep = sv > clear
-            V = W[:, keep].T.copy()
+            U, kept, _, dropped = row_split(C, self.rtol)
+            V = U.T @ C
+            V /= kept[:, None]
+        else:                                              # more rows than coordinates: split the columns
+            W, kept, _, dropped = row_split(C.T, self.rtol)
+            V = W.T.copy()
+        del C
         if V.shape[0] and base.shape[0]:
-            V = _cholqr2(V - (V @ base.T) @ base)
-        R = C - (C @ V.T) @ V if V.shape[0] else C
-        R = R - (R @ V.T) @ V if V.shape[0] else R
-        rest = float(np.linalg.norm(R))
-        kept = sv[keep]
-        if rest > self.rtol:                               # ambiguous directions: decide them exactly
-            _, s2, vt = np.linalg.svd(R, full_matrices=False)
-            extra = vt[s2 > self.rtol]
-            if extra.shape[0]:
-                stack = [V, base] if base.shape[0] else [V]
-                for B in stack:
-                    extra = extra - (extra @ B.T) @ B
-                V = np.vstack([V, _cholqr2(extra)])
-            kept = np.concatenate([kept, s2[s2 > self.rtol]])
-            dropped = s2[s2 <= self.rtol]
-        else:
-            dropped = np.array([rest]) if rest > 0 else np.zeros(0)
+            V -= (V @ base.T) @ base
         self.record.add(kept, dropped)
-        return V
+        return _cholqr2(V)
 
     def append(self, V) -> None:
         """Append orthonormal rows to the basis (amortized growth; stops at MEMORY_LIMIT)."""
@@ -305,7 +326,8 @@ class Engine:
         if gl * gr <= self.batch:
             li, ri = np.repeat(np.arange(gl), gr), np.tile(np.arange(gr), gl)
             C, _ = self.bracket(left()[li], right()[ri], extend)
-            V = self.orthogonalize(C / 2.0, base())
+            C /= 2.0
+            V = self.orthogonalize(C, base())
             if into_basis:
                 self.append(V)
                 return V.shape[0]
@@ -331,10 +353,13 @@ class Engine:
         """Close the generators' coordinates G (m, P) under brackets; returns ClosureEvidence."""
         start = time.perf_counter()
         norms = np.linalg.norm(G, axis=1)
-        G = G[norms > 0] / norms[norms > 0, None]
+        if not np.all(norms > 0):
+            G, norms = G[norms > 0], norms[norms > 0]
+        G /= norms[:, None]
         S = self.orthogonalize(G, np.zeros((0, G.shape[1])))
-        self.S = S
+        del G
         self.append(S)
+        self.g = self.k
         self.record.levels.append((0, S.shape[0]))
         lo, hi = 0, self.k
         while hi > lo:

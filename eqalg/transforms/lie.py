@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from ..errors import InvalidValueError, ShapeError, SpaceMismatchError, as_vector, check_positive
 from ..space import ParameterSpace
-from ._closure import DENSE_CHART_LIMIT, ClosureEvidence, Engine
+from ._closure import DENSE_CHART_LIMIT, ClosureEvidence, Engine, _cholqr2, row_split
 from .linear import LinearGenerator
 
 __all__ = ["LieAlgebra", "ClosureEvidence", "RankDecision", "STRUCTURE_CONSTANTS_LIMIT"]
@@ -41,33 +41,41 @@ STRUCTURE_CONSTANTS_LIMIT = 400
 
 
 class RankDecision:
-    """A numerical rank with its evidence (singular values and the cut).
+    """A numerical rank with its evidence (singular values around the cut).
 
     Attributes
     ----------
     rank : int
-    singular_values : ndarray
-        All singular values, descending, divided by ``scale``.
+    kept : ndarray
+        The singular values above the cut, descending, divided by ``scale``.
+    dropped : ndarray
+        The singular values at or below the cut (divided by ``scale``), or — when the part below
+        the cut was already smaller than the cut in Frobenius norm — that norm alone, an upper
+        bound of all of them.
     rtol : float
-        The cut: singular values (relative) above it count.
+        The cut (relative).
     scale : float
         What the singular values were divided by (e.g. ‖θ̂‖ for orbit tangents).
     """
 
-    __slots__ = ("rank", "singular_values", "rtol", "scale")
+    __slots__ = ("rank", "kept", "dropped", "rtol", "scale")
 
-    def __init__(self, singular_values, rtol: float, scale: float):
-        self.singular_values = np.asarray(singular_values, dtype=float)
+    def __init__(self, kept, dropped, rtol: float, scale: float):
+        self.kept = np.asarray(kept, dtype=float)
+        self.dropped = np.asarray(dropped, dtype=float)
         self.rtol, self.scale = float(rtol), float(scale)
-        self.rank = int(np.count_nonzero(self.singular_values > rtol))
+        self.rank = int(self.kept.size)
+
+    @property
+    def singular_values(self) -> np.ndarray:
+        """kept followed by dropped (descending within each)."""
+        return np.concatenate([self.kept, np.sort(self.dropped)[::-1]])
 
     @property
     def around_cut(self) -> tuple:
-        """(smallest kept, largest dropped) relative singular values (NaN where absent)."""
-        s = self.singular_values
-        kept = s[: self.rank]
-        drop = s[self.rank:]
-        return (float(kept[-1]) if kept.size else float("nan"), float(drop[0]) if drop.size else float("nan"))
+        """(smallest kept, largest dropped) relative singular values (NaN where absent; 0 for an exact zero)."""
+        return (float(self.kept[-1]) if self.kept.size else float("nan"),
+                float(self.dropped.max()) if self.dropped.size else (0.0 if self.kept.size else float("nan")))
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -164,8 +172,7 @@ class LieAlgebra:
         self._space, self._gens, self._rtol, self._seed = space, gens, float(rtol), int(seed)
         self._batch, self._name, self._cache = int(batch), str(name), {}
         eng = Engine(space.size, self._rtol, np.random.default_rng(seed), self._batch)
-        G = eng.encode([g.homogeneous_entries() for g in gens])
-        self._evidence = eng.close(G, max_dim)
+        self._evidence = eng.close(eng.encode([g.homogeneous_entries() for g in gens]), max_dim)
         self._freeze(eng)
 
     @classmethod
@@ -176,19 +183,17 @@ class LieAlgebra:
         self._name, self._cache = name, {}
         eng = Engine(parent._space.size, parent._rtol, np.random.default_rng(parent._seed), parent._batch)
         eng.keys = parent._engine.keys
-        eng.S = np.zeros((0, eng.keys.size))
         eng._Q = np.zeros((0, eng.keys.size))
         eng.append(Q)
-        eng.S = eng.Q.copy()
+        eng.g = eng.k                  # a closed subspace generates itself
         self._evidence = ClosureEvidence(parent._rtol)
         self._freeze(eng)
         self._gens = tuple(self.basis)
         return self
 
     def _freeze(self, eng):
-        eng._Q = np.ascontiguousarray(eng.Q)
-        eng.S = np.ascontiguousarray(eng.S)
-        for arr in (eng._Q, eng.S, eng.keys):
+        eng._Q = eng._Q[: eng.k].copy() if eng._Q.shape[0] > eng.k else eng._Q     # drop spare capacity
+        for arr in (eng._Q, eng.keys):
             arr.setflags(write=False)
         self._engine, self._S = eng, eng.S
 
@@ -421,7 +426,7 @@ class LieAlgebra:
                     C, _ = e.bracket(Q, np.repeat(S[a:a + 1], n, axis=0), extend=False)
                     blocks.append(C / 2.0)
                 M = np.hstack(blocks)
-                null = _left_null(M, self._rtol)
+                null = row_split(M, self._rtol)[2]
             V = null.T @ Q
             self._cache["centre"] = LieAlgebra._from_basis(self, V, f"Z({self._name})")
         return self._cache["centre"]
@@ -440,19 +445,23 @@ class LieAlgebra:
         R = sp.csr_array((np.ones(e.keys.size), (np.arange(e.keys.size), e.rows)), shape=(e.keys.size, e.d))
         return np.asarray((e.Q * th[e.cols]) @ R).T
 
+    def _orbit_split(self, theta, rtol):
+        tol = self._rtol if rtol is None else float(check_positive(rtol, "rtol"))
+        scale = float(np.linalg.norm(self._hat(theta))) or 1.0
+        T = self.tangents(theta)
+        T /= scale
+        return row_split(T.T, tol), tol, scale          # rows: the basis elements' tangents
+
     def orbit_rank(self, theta, rtol: float | None = None) -> RankDecision:
         """Rank of the orbit tangents {B_i θ̂} with its evidence.
 
         Singular values are divided by ‖θ̂‖ (each ‖B_i θ̂‖ ≤ ‖B_i‖_F ‖θ̂‖ = ‖θ̂‖); those above
         ``rtol`` (default: the algebra's rtol) count. θ̂ = (θ, 1) when the algebra has
-        translations, else θ.
+        translations, else θ. Only the (D, dim) tangent matrix and dim × dim Gram matrices are
+        formed (never D × D); an exact SVD is used only for singular values near the cut.
         """
-        tol = self._rtol if rtol is None else float(check_positive(rtol, "rtol"))
-        T = self.tangents(theta)
-        th = self._hat(theta)
-        scale = float(np.linalg.norm(th)) or 1.0
-        s = np.linalg.svd(T, compute_uv=False) if T.size else np.zeros(0)
-        return RankDecision(s / scale, tol, scale)
+        (_, kept, _, dropped), tol, scale = self._orbit_split(theta, rtol)
+        return RankDecision(kept, dropped, tol, scale)
 
     def orbit_dimension(self, theta, rtol: float | None = None) -> int:
         """dim T_θ = dim span{B θ̂ : B ∈ 𝔤} (MATH.md §A, D.6); see :meth:`orbit_rank` for the evidence."""
@@ -460,10 +469,10 @@ class LieAlgebra:
 
     def stabilizer(self, theta, rtol: float | None = None) -> "LieAlgebra":
         """The isotropy subalgebra 𝔤_θ = {B ∈ 𝔤 : B θ̂ = 0}; dim 𝔤_θ = dim 𝔤 − orbit dimension."""
-        tol = self._rtol if rtol is None else float(check_positive(rtol, "rtol"))
-        T = self.tangents(theta)
-        scale = float(np.linalg.norm(self._hat(theta))) or 1.0
-        null = _left_null(T.T / scale, tol) if self.dim else np.zeros((0, 0))
+        if not self.dim:
+            self._hat(theta)
+            return LieAlgebra._from_basis(self, np.zeros((0, self._engine.keys.size)), f"{self._name}_theta")
+        (_, _, null, _), _, _ = self._orbit_split(theta, rtol)
         return LieAlgebra._from_basis(self, null.T @ self._engine.Q, f"{self._name}_theta")
 
     # -- symmetric elements (gradient fields) --------------------------------------------------------------
@@ -492,15 +501,16 @@ class LieAlgebra:
         K = np.zeros((n, allk.size))
         K[:, np.searchsorted(allk, e.keys[mat])] += 0.5 * Q[:, mat]
         K[:, np.searchsorted(allk, tk)] -= 0.5 * Q[:, mat]
-        sym = _left_null(K, self._rtol).T @ Q if n else np.zeros((0, e.keys.size))
+        sym = row_split(K, self._rtol)[2].T @ Q if n else np.zeros((0, e.keys.size))
         out = {"quadratic": (), "translation": (), "mixed": ()}
         if sym.shape[0]:
             off = ~mat
-            quad = _left_null(sym[:, off], self._rtol).T @ sym if np.any(off) else sym
-            trans = _left_null(sym[:, mat], self._rtol).T @ sym
+            quad = row_split(sym[:, off], self._rtol)[2].T @ sym if np.any(off) else sym
+            trans = row_split(sym[:, mat], self._rtol)[2].T @ sym
             both = np.vstack([quad, trans])
             mixed = sym - (sym @ both.T) @ both if both.shape[0] else sym
-            mixed_basis = _row_basis(mixed, self._rtol)
+            U, kept, _, _ = row_split(mixed, self._rtol)
+            mixed_basis = _cholqr2((U.T @ mixed) / kept[:, None])
             out = {"quadratic": tuple(self._symmetrized(q, f"sym[{i}]") for i, q in enumerate(quad)),
                    "translation": tuple(self._symmetrized(t, f"trans[{i}]") for i, t in enumerate(trans)),
                    "mixed": tuple(self._symmetrized(m, f"mixed[{i}]") for i, m in enumerate(mixed_basis))}
@@ -519,23 +529,3 @@ class LieAlgebra:
 
     def __repr__(self):
         return f"LieAlgebra({self._name!r}, dim={self.dim}, D={self._space.size})"
-
-
-def _left_null(M, tol):
-    """Orthonormal rows x with ‖xᵀ M‖ ≤ tol (M has orthonormal-bounded rows): shape (n, n - rank)."""
-    n = M.shape[0]
-    if n == 0:
-        return np.zeros((0, 0))
-    if M.shape[1] == 0:
-        return np.eye(n)
-    # the full U is needed only when n exceeds the number of columns (cheap then)
-    u, s, _ = np.linalg.svd(M, full_matrices=n > M.shape[1])
-    rank = int(np.count_nonzero(s > tol))
-    return u[:, rank:]
-
-
-def _row_basis(M, tol):
-    if not M.shape[0]:
-        return M
-    _, s, vt = np.linalg.svd(M, full_matrices=False)
-    return vt[s > tol]
