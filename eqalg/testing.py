@@ -15,7 +15,7 @@ __all__ = ["check_lie_algebra"]
 
 def _rel(a, b, scale) -> float:
     diff = (a - b).norm()
-    return diff / max(a.norm(), b.norm(), scale)
+    return float(diff / max(a.norm(), b.norm(), scale))
 
 
 def check_lie_algebra(L, *, seed: int = 0, rtol: float = 1e-10) -> dict:
@@ -68,7 +68,7 @@ def check_lie_algebra(L, *, seed: int = 0, rtol: float = 1e-10) -> dict:
         out["antisymmetry"] = _rel(xy, -yx, 2 * nx * ny)
         terms = [bracket(X, bracket(Y, Z)), bracket(Y, bracket(Z, X)), bracket(Z, xy)]
         total = terms[0] + terms[1] + terms[2]
-        out["jacobi"] = total.norm() / max(sum(t.norm() for t in terms), 12 * nx * ny * nz)
+        out["jacobi"] = float(total.norm() / max(sum(t.norm() for t in terms), 12 * nx * ny * nz))
         out["closure_residual"] = L.coordinates(xy)[1] if hasattr(L, "coordinates") else float("nan")
         out["closure"] = bool(L.contains(xy))
         Q = getattr(L, "coordinates_matrix", None)
