@@ -311,14 +311,16 @@ class Engine:
         self.k = need
 
     # -- image of the bracket map ---------------------------------------------------------------------
-    def image(self, left, right, base, extend: bool = True, into_basis: bool = True):
+    def image(self, left, right, base, extend: bool = True, into_basis: bool = True, rng=None):
         """Orthonormal basis of span{[l, r]} (l ∈ rows of left(), r ∈ rows of right()) outside span(base()).
 
         ``left``, ``right`` and ``base`` are callables returning the current (possibly re-indexed)
         arrays, whose rows must be orthonormal. With ``into_basis`` the new directions are appended
         to the engine's basis as they are found (and are part of ``base()``).
         Returns the number of directions found, or the array of them when ``into_basis`` is false.
+        ``rng`` (default: the engine's) draws the sketch coefficients.
         """
+        rng = self.rng if rng is None else rng
         gl, gr = left().shape[0], right().shape[0]
         found = []
         if gl == 0 or gr == 0:
@@ -334,8 +336,8 @@ class Engine:
             return V
         total = 0
         while True:
-            a = self.rng.standard_normal((self.batch, gl))
-            b = self.rng.standard_normal((self.batch, gr))
+            a = rng.standard_normal((self.batch, gl))
+            b = rng.standard_normal((self.batch, gr))
             C, _ = self.bracket(a @ left(), b @ right(), extend)
             C /= (2.0 * np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))[:, None]
             cur = base() if into_basis else np.vstack([base()] + found)

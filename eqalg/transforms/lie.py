@@ -188,7 +188,7 @@ class LieAlgebra:
         eng.g = eng.k                  # a closed subspace generates itself
         self._evidence = ClosureEvidence(parent._rtol)
         self._freeze(eng)
-        self._gens = tuple(self.basis)
+        self._gens = None              # its own basis, built on first use
         return self
 
     def _freeze(self, eng):
@@ -205,6 +205,7 @@ class LieAlgebra:
 
     @property
     def name(self) -> str:
+        """Name used for the basis elements (``"g[0]"``, ...)."""
         return self._name
 
     @property
@@ -214,12 +215,13 @@ class LieAlgebra:
 
     @property
     def seed(self) -> int:
+        """Seed of the closure's random sketches."""
         return self._seed
 
     @property
     def generators(self) -> tuple:
-        """The generators the algebra was built from."""
-        return self._gens
+        """The generators the algebra was built from (its basis, for a derived/centre/stabilizer subalgebra)."""
+        return self.basis if self._gens is None else self._gens
 
     @property
     def evidence(self) -> ClosureEvidence:
@@ -399,7 +401,7 @@ class LieAlgebra:
             e = self._engine
             S = self._S
             V = e.image(lambda: S, lambda: S, lambda: np.zeros((0, e.keys.size)), extend=False,
-                        into_basis=False)
+                        into_basis=False, rng=np.random.default_rng(self._seed))
             self._cache["abelian"] = V.shape[0] == 0
         return self._cache["abelian"]
 
@@ -408,7 +410,7 @@ class LieAlgebra:
         if "derived" not in self._cache:
             e, S = self._engine, self._S
             V = e.image(lambda: S, lambda: e.Q, lambda: np.zeros((0, e.keys.size)), extend=False,
-                        into_basis=False)
+                        into_basis=False, rng=np.random.default_rng(self._seed))
             self._cache["derived"] = LieAlgebra._from_basis(self, V, f"[{self._name},{self._name}]")
         return self._cache["derived"]
 
