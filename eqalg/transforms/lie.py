@@ -152,8 +152,12 @@ class LieAlgebra:
 
     Notes
     -----
-    The bracket is the matrix commutator of homogeneous matrices (the negative of the
-    vector-field bracket of MATH.md §A; same span). The orbit tangent space at θ is
+    In levels with more than ``batch`` brackets, the candidates are random combinations
+    [Σ α_a s_a, Σ β_j n_j] divided by 2‖α‖‖β‖, so a direction produced by a single pair (a, j)
+    enters with weight ~|α_a β_j| / (‖α‖‖β‖) ~ 1/√(#pairs): the effective cut for such a direction
+    is rtol·√(#pairs) (still ≪ 1 at the default; genuine directions are O(1) in practice, see
+    ``evidence.kept``). The bracket is the matrix commutator of homogeneous matrices (the
+    negative of the vector-field bracket of MATH.md §A; same span). The orbit tangent space at θ is
     {B θ̂ : B ∈ 𝔤} with θ̂ = (θ, 1) and dim T_θ = dim 𝔤 − dim 𝔤_θ (MATH.md §A).
     """
 
