@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidValueError, as_vector
+from ..transforms.lie import LieAlgebra
 from ..transforms.linear import LinearGenerator
 
 __all__ = ["QuadraticQuantity", "LinearQuantity", "AffineQuantity", "conserved_quantity", "conserved_quantities"]
@@ -133,8 +134,6 @@ def conserved_quantities(algebra) -> list:
     InvalidValueError
         ``algebra`` is not a LieAlgebra.
     """
-    from ..transforms.lie import LieAlgebra
-
     if not isinstance(algebra, LieAlgebra):
         raise InvalidValueError(f"algebra: expected a LieAlgebra, got {type(algebra).__name__}")
     parts = algebra.gradient_elements()
