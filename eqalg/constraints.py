@@ -33,6 +33,7 @@ from .dispatch import GenericFunction
 from .errors import DispatchError, InvalidValueError, NonFiniteError, SpaceMismatchError
 from .models.base import CountingModel, Model
 from .transforms.base import ContinuousTransformation, DiscreteTransformation, Transformation
+from .transforms.lie import LieAlgebra
 from .transforms.linear import LinearGenerator
 
 __all__ = [
@@ -239,13 +240,13 @@ def derive(t) -> list:
 
     Parameters
     ----------
-    t : Transformation
+    t : Transformation or LieAlgebra
 
     Returns
     -------
     list of Constraint
         Continuous: [InfinitesimalGradient, InfinitesimalHessian]; discrete:
-        [FiniteGradient, FiniteHessian].
+        [FiniteGradient, FiniteHessian]; a LieAlgebra: those of every basis element.
 
     Raises
     ------
@@ -263,6 +264,12 @@ def _derive_continuous(t: ContinuousTransformation) -> list:
 @derive.register
 def _derive_discrete(t: DiscreteTransformation) -> list:
     return [FiniteGradient(t), FiniteHessian(t)]
+
+
+@derive.register
+def _derive_algebra(algebra: LieAlgebra) -> list:
+    # Every element of an algebra of symmetries is a symmetry: the constraints of a basis span them all.
+    return [c for b in algebra.basis for c in derive(b)]
 
 
 # -- evaluate ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.equivariance import Equivariance
@@ -341,37 +341,6 @@ class TwoLayerMLP(Model):
         """Negate neuron j's incoming and outgoing parameters (MATH.md §C #13)."""
         return SignedPermutation.negate(self.space, *self.neuron_in(j), *self.neuron_out(j), name=f"flip[{j}]")
 
-    def gl_generator(self, M, *, name=None) -> LinearGenerator:
-        """A_M for M ∈ gl(h): δW1 = M W1, δb1 = M b1, δW2 = −W2 M (MATH.md §C #3), sparse.
-
-        In row-major coordinates A_M = blockdiag(M ⊗ I_d, M, −I_o ⊗ Mᵀ, 0). A symmetry for linear
-        σ (the hidden layer can be reparameterized by any G ∈ GL(h)); for σ positively homogeneous
-        only diagonal M are, and for other σ none. A_M is a symmetric matrix iff M is, and then
-        ½θᵀA_Mθ = ½ tr(M (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)) is conserved by gradient flow (L4).
-
-        Parameters
-        ----------
-        M : array_like (h, h)
-
-        Raises
-        ------
-        ShapeError, NonFiniteError
-        """
-        M = np.asarray(M, dtype=np.float64)
-        h = self.hidden
-        if M.shape != (h, h):
-            raise ShapeError(f"M: expected shape ({h}, {h}), got {M.shape}")
-        if not np.all(np.isfinite(M)):
-            raise NonFiniteError("M: expected finite entries")
-        Ms = sp.csr_array(M)
-        blocks = [sp.kron(Ms, sp.eye_array(self.n_inputs))]
-        if self.bias:
-            blocks.append(Ms)
-        blocks.append(-sp.kron(sp.eye_array(self.n_outputs), Ms.T))
-        if self.bias:
-            blocks.append(sp.csr_array((self.n_outputs, self.n_outputs)))
-        return LinearGenerator(sp.block_diag(blocks, format="csr"), self.space, name=name)
-
     def _unit(self, i, j, sign=1.0):
         self._check_neuron(i)
         self._check_neuron(j)
@@ -407,6 +376,106 @@ class TwoLayerMLP(Model):
         if self.bias:
             c = self.space.indicator(self.space["b2"])
             out["translate_b2"] = LinearGenerator.translation(c, self.space, name="translate_b2")
+        return out
+
+    def gl_generator(self, M, *, name=None) -> LinearGenerator:
+        """Generator of GL(h) for M ∈ gl(h): δW1 = M W1, δb1 = M b1, δW2 = −W2 M (sparse).
+
+        A symmetry for linear σ (MATH.md §C #3; the hidden layer can be reparameterized by any
+        G ∈ GL(h)); for positively homogeneous σ only diagonal M are, for other σ none.
+        ``rotation_generator(i, j)`` is the skew case M = e_j e_iᵀ − e_i e_jᵀ. The generator is a
+        symmetric matrix iff M is, and then ½θᵀA_Mθ = ½ tr(M (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)) is
+        conserved by gradient flow (L4).
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+            ``M`` is not a finite (h, h) array.
+        """
+        h = self.hidden
+        M = np.asarray(M, dtype=np.float64)
+        if M.shape != (h, h):
+            raise ShapeError(f"M: expected shape ({h}, {h}), got {M.shape}")
+        if not np.all(np.isfinite(M)):
+            raise NonFiniteError("M: expected finite entries")
+        a, b = np.nonzero(M)
+        rows, cols, vals = [], [], []
+        for blk in ("W1", "b1"):
+            if blk in self.space:
+                idx = self.space[blk].indices.reshape(h, -1)           # δ(row a) += M[a, b] row b
+                rows.append(idx[a].ravel())
+                cols.append(idx[b].ravel())
+                vals.append(np.repeat(M[a, b], idx.shape[1]))
+        idx = self.space["W2"].indices.reshape(-1, h).T                  # column j of W2 as row j
+        rows.append(idx[b].ravel())                                      # δW2[:, b] −= W2[:, a] M[a, b]
+        cols.append(idx[a].ravel())
+        vals.append(-np.repeat(M[a, b], idx.shape[1]))
+        mat = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(self.space.size,) * 2)
+        return LinearGenerator(mat, self.space, name=name or "gl")
+
+    def output_fields(self, theta, X=None) -> list:
+        """The gradient fields θ' ↦ ∇_θ f_q(θ', x) of every output q and input x, valid on θ's region.
+
+        For σ ∈ {linear, relu, leaky_relu} the network is bilinear in (incoming, outgoing)
+        weights once the activation pattern of θ on ``X`` is fixed, so each field is affine,
+        J(θ') = H θ' + c with H = ∇²f_q (symmetric, constant on the region, 2h(d+1) non-zeros,
+        sparse) and c = e_{b2[q]} (MATH.md B3; Marcotte, Gribonval & Peyré 2023).
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+            Fixes the activation pattern (ReLU): no pre-activation may vanish.
+        X : array_like (N, d), optional
+            Inputs (default: the model's training inputs).
+
+        Returns
+        -------
+        list of LinearGenerator
+            N·o generators named ``"grad f[q](x[n])"``.
+
+        Raises
+        ------
+        UnknownNameError
+            σ is not linear, relu or leaky_relu (fields not linear in θ).
+        InvalidValueError
+            θ lies on a kink: some pre-activation w_j·x + b_j is zero.
+        ShapeError, NonFiniteError
+            Bad θ or X.
+        """
+        check_choice(self.act.name, "activation (output_fields needs fields linear in theta)",
+                     ("linear", "relu", "leaky_relu"))
+        W1, b1, W2, _ = self._blocks(theta)
+        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:
+            raise ShapeError(f"X: expected shape (N, {self.n_inputs}) with N ≥ 1, got {Xa.shape}")
+        if not np.all(np.isfinite(Xa)):
+            raise NonFiniteError("X: expected finite entries")
+        z = Xa @ W1.T + (0.0 if b1 is None else b1)
+        if self.act.piecewise:
+            size = np.abs(Xa) @ np.abs(W1).T + (0.0 if b1 is None else np.abs(b1))
+            bad = np.abs(z) <= 1e-12 * np.maximum(size, np.finfo(float).tiny)
+            if np.any(bad):
+                n, j = np.argwhere(bad)[0]
+                raise InvalidValueError(f"theta: pre-activation of neuron {j} vanishes on input {n} (a kink); "
+                                        "the fields are linear only inside an activation region")
+        slope = self.act.df(z)                                            # (N, h), constant on the region
+        h, d, o = self.hidden, self.n_inputs, self.n_outputs
+        w1 = self.space["W1"].indices.reshape(h, d)
+        w2 = self.space["W2"].indices.reshape(o, h)
+        xt = np.hstack([Xa, np.ones((Xa.shape[0], 1))]) if self.bias else Xa
+        inc = np.hstack([w1, self.space["b1"].indices[:, None]]) if self.bias else w1   # (h, d+1) incoming
+        out = []
+        for n in range(Xa.shape[0]):
+            vals_n = (slope[n][:, None] * xt[n][None, :]).ravel()              # H[inc(j,k), W2[q,j]]
+            for q in range(o):
+                r = inc.ravel()
+                c = np.repeat(w2[q], inc.shape[1])
+                mat = sp.csr_array((np.concatenate([vals_n, vals_n]), (np.concatenate([r, c]),
+                                                                        np.concatenate([c, r]))),
+                                   shape=(self.space.size,) * 2)
+                off = self.space.indicator(self.space["b2"][q]) if self.bias else None
+                out.append(LinearGenerator(mat, self.space, offset=off, name=f"grad f[{q}](x[{n}])"))
         return out
 
     def input_permutation(self, a: int = 0, b: int = 1) -> SignedPermutation:
