@@ -23,6 +23,8 @@ from .constraints import (CheckResult, Constraint, FiniteGradient, FiniteHessian
 from .datasets import Dataset, load_dataset, load_diabetes, load_iris, load_wine
 from .dynamics import Trajectory, gradient_descent
 from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression, TwoLayerMLP
+from .models import ZOO, BilinearAttention, CallableModel, DeepLinear, MLP, NormalizedMLP, SigmoidMLP, build_model
+from .datasets import load_csv, make_lowrank_sensing, make_sequences, make_teacher_student
 from .predictions import LinearQuantity, QuadraticQuantity, conserved_quantity
 from .report import Report, check
 from .space import ParameterSpace
@@ -43,4 +45,6 @@ __all__ = [
     "gradient_descent", "Trajectory",
     "QuadraticQuantity", "LinearQuantity", "conserved_quantity",
     "check", "Report",
+    "MLP", "DeepLinear", "SigmoidMLP", "NormalizedMLP", "BilinearAttention", "CallableModel", "ZOO", "build_model",
+    "load_csv", "make_teacher_student", "make_lowrank_sensing", "make_sequences",
 ]
