@@ -249,7 +249,7 @@ class BilinearAttention(Model):
         return out
 
     def conserved_generators(self) -> dict:
-        """A_M for symmetric M = E_ab + E_ba / E_aa: ½θᵀA_Mθ = (W_QᵀW_Q − W_KᵀW_K)_ab (L4)."""
+        """A_M for symmetric M = E_ab + E_ba / E_aa: ½θᵀA_Mθ = ½⟨M, W_QᵀW_Q − W_KᵀW_K⟩ (L4)."""
         r = self.key_dim
         return {f"C[{a},{b}]": self.gl_generator(symmetric_unit(r, a, b), name=f"C[{a},{b}]")
                 for a in range(r) for b in range(a, r)}

@@ -9,8 +9,9 @@ the n_l(n_l+1)/2 entries of the **balancedness** matrix
 
 are conserved by gradient flow (Arora, Cohen & Hazan 2018, "On the optimization of deep
 networks: implicit acceleration by overparameterization"; Du, Hu & Lee 2018, "Algorithmic
-regularization in learning deep homogeneous models"). With M = E_ab + E_ba (a ≠ b) or E_aa,
-½θᵀA_Mθ = (C_l)_ab, and gradient descent changes it by exactly ½η² gᵀA_M g per step (T1).
+regularization in learning deep homogeneous models"). ½θᵀA_Mθ = ½⟨M, C_l⟩, so M = E_ab + E_ba
+(a ≠ b) gives (C_l)_ab and M = E_aa gives ½(C_l)_aa; gradient descent changes each by exactly
+½η² gᵀA_M g per step (T1).
 (The sign convention C_l = W_l W_lᵀ − W_{l+1}ᵀW_{l+1} is that of ½θᵀA_Mθ; the issue's
 W_{l+1}ᵀW_{l+1} − W_l W_lᵀ is its negative, equally conserved.)
 """
@@ -49,7 +50,8 @@ class DeepLinear(MLP):
     (M = E_ab, MATH.md §C #5, (L1)/(L2)); one non-orthogonal group element ``G[l]`` ∈ GL(n_l)
     (a :class:`~eqalg.transforms.discrete.MatrixMap`, (D1)/(D2), (L8)); adjacent neuron swaps and
     sign flips (the signed permutations inside GL(n_l)). Conserved charges
-    (:meth:`conserved_generators`): the entries (C_l)_ab, a ≤ b, of the balancedness matrices.
+    (:meth:`conserved_generators`): the entries (C_l)_ab, a < b, and ½(C_l)_aa of the
+    balancedness matrices.
     Controls: the gl generator with the wrong sign on W_{l+1}, scaling W_1 alone, and a
     permutation of the input features.
     """
@@ -111,7 +113,7 @@ class DeepLinear(MLP):
         return out
 
     def conserved_generators(self) -> dict:
-        """A_M for M = E_ab + E_ba (a < b) and E_aa: ½θᵀA_Mθ = (C_l)_ab, the balancedness entries (L4, T1)."""
+        """A_M for M = E_ab + E_ba (a < b) and E_aa: ½θᵀA_Mθ = (C_l)_ab resp. ½(C_l)_aa (L4, T1)."""
         out = {}
         for l in range(1, self.depth):
             n = self.widths[l]

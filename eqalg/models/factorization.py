@@ -184,7 +184,9 @@ class MatrixFactorization(Model):
         return E
 
     def conserved_generators(self) -> dict:
-        """A_M for symmetric M (E_ab + E_ba, a < b, and E_aa): ½θᵀA_Mθ = (UᵀU − VᵀV)_ab (MATH.md (L4)).
+        """A_M for symmetric M (E_ab + E_ba, a < b, and E_aa): ½θᵀA_Mθ = ½⟨M, UᵀU − VᵀV⟩ (MATH.md (L4)).
+
+        That is (UᵀU − VᵀV)_ab off the diagonal and ½(UᵀU − VᵀV)_aa on it.
 
         The r(r+1)/2 balancedness entries, conserved by gradient flow; gradient descent changes
         each by exactly ½η² gᵀA_M g per step (T1) (Marcotte, Gribonval & Peyré 2023).
