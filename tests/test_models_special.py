@@ -117,9 +117,31 @@ def test_output_jvp_matches_finite_differences():
         fd = (m.output(theta + h * v) - m.output(theta - h * v)) / (2 * h)
         jvp = m.output_jvp(theta, v)
         assert np.linalg.norm(jvp - fd) <= 1e-7 * np.linalg.norm(jvp)
-        batched = m.output_jvp(theta, np.stack([v, 2 * v], axis=1))
-        first = batched[0] if batched.ndim == 4 else batched[..., 0]
-        np.testing.assert_allclose(first, jvp, rtol=1e-12, atol=1e-15)
+        batched = m.output_jvp(theta, np.stack([v, 2 * v], axis=1))       # (k, ...) as in Model.output_jvp
+        np.testing.assert_allclose(batched[0], jvp, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(batched[1], 2 * jvp, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("model_class", [eqalg.MLP, eqalg.NormalizedMLP])
+def test_output_vjp_and_output_hvp(model_class):
+    """Model-level derivatives: Dfᵀw and ∇²(Σ w·f) v, against JVPs and finite differences."""
+    iris = eqalg.load_iris()
+    m = model_class(iris.X[:30], iris.Y[:30], [4, 3], 3, "tanh")
+    rng = np.random.default_rng(9)
+    theta = m.init_params(rng)
+    w = rng.standard_normal((30, 3))
+    v = rng.standard_normal(m.space.size)
+    # ⟨Dfᵀw, v⟩ = ⟨w, Df v⟩
+    assert m.output_vjp(theta, w) @ v == pytest.approx(np.sum(w * m.output_jvp(theta, v)), rel=1e-12)
+    h = 1e-5
+    fd = (m.output_vjp(theta + h * v, w) - m.output_vjp(theta - h * v, w)) / (2 * h)
+    hv = m.output_hvp(theta, w, v)
+    assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)
+    # the loss is (1/N) Σ ℓ(f_i, y_i): g = Dfᵀ ∇ℓ / N
+    dl = m.output_loss.grad(m.output(theta), m.targets) / 30
+    np.testing.assert_allclose(m.output_vjp(theta, dl), m.gradient(theta), rtol=1e-12, atol=1e-15)
+    with pytest.raises(eqalg.errors.ShapeError, match="w"):
+        m.output_vjp(theta, w[:3])
 
 
 def test_deep_linear_balancedness_matches_charges():
@@ -154,15 +176,27 @@ def test_chunked_batched_hvp_equals_unchunked():
             np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
-def test_two_layer_mlp_matches_reference_values():
-    """The engine-backed TwoLayerMLP reproduces the stored reference derivatives exactly."""
+def test_depth_two_mlp_matches_reference_values_and_two_layer_mlp():
+    """The dense-stack engine reproduces the stored reference derivatives and TwoLayerMLP exactly."""
     from pathlib import Path
     d = np.load(Path(__file__).parent / "data" / "mlp_tanh_small.npz")
-    m = eqalg.TwoLayerMLP(d["X"], d["Y"], 8, "tanh", "mse")
+    m = eqalg.MLP(d["X"], d["Y"], 8, 2, "tanh", "mse")
     assert m.loss(d["theta"]) == pytest.approx(float(d["loss"]), rel=1e-14)
     np.testing.assert_allclose(m.gradient(d["theta"]), d["grad"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(m.hvp(d["theta"], d["v"]), d["hvp"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(m.hessian(d["theta"]), d["hessian"], rtol=1e-12, atol=1e-14)
+    rng = np.random.default_rng(10)
+    iris = eqalg.load_iris()
+    for activation in ("relu", "leaky_relu", "tanh", "linear", "sigmoid"):
+        for loss in ("mse", "cross_entropy"):
+            for bias in (True, False):
+                a = eqalg.MLP(iris.X[:50], iris.Y[:50], 5, 2, activation, loss, bias=bias)
+                b = eqalg.TwoLayerMLP(iris.X[:50], iris.Y[:50], 5, activation, loss, bias=bias)
+                assert a.space == b.space
+                theta = a.init_params(rng)
+                V = rng.standard_normal((a.space.size, 3))
+                np.testing.assert_allclose(a.gradient(theta), b.gradient(theta), rtol=1e-12, atol=1e-15)
+                np.testing.assert_allclose(a.hvp(theta, V), b.hvp(theta, V), rtol=1e-11, atol=1e-14)
 
 
 def test_mlp_bad_hyperparameters_raise():

@@ -12,6 +12,7 @@ has them) is tracked along training and its measured drift compared with the exa
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -25,7 +26,7 @@ from ..predictions.conservation import conserved_quantity
 from ..report import check
 
 __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
-           "hyperparameter_options"]
+           "hyperparameter_options", "data_spec"]
 
 MODELS = tuple(ZOO)
 
@@ -52,6 +53,13 @@ def _float(text: str, allow_zero: bool) -> float:
     return value
 
 
+def data_spec(text: str) -> str:
+    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path."""
+    if text in DATASETS or text.lower().endswith(".csv") or os.sep in text:
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or a path to a CSV file, got {text!r}")
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     return _float(text, allow_zero=False)
@@ -76,7 +84,7 @@ def register(sub) -> None:
     p = sub.add_parser("check", help="derive and verify a trained model's symmetry constraints",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="mlp", choices=MODELS, help="model of the zoo (default: mlp; see `eqalg models`)")
-    p.add_argument("--data", default=None, metavar="NAME|PATH.csv",
+    p.add_argument("--data", default=None, type=data_spec, metavar="NAME|PATH.csv",
                    help=f"data set: {', '.join(DATASETS)}, or a CSV file with a header row "
                         "(default: the model's default, iris for mlp)")
     p.add_argument("--target", default=None, metavar="COLUMN",

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -160,7 +160,7 @@ class MLP(Model):
         return self._stack.forward(self._effective(Ws), bs, Xa).f
 
     def output_jvp(self, theta, v) -> np.ndarray:
-        """Df(θ)[v]: directional derivatives of the outputs, shape (N, o) for v (D,), (N, o, k) for (D, k).
+        """Df(θ) v: output directional derivatives, shape (N, o) for v (D,), (k, N, o) for v (D, k).
 
         Used by model-level identities such as Euler's Df θ = k f for homogeneous networks (M1).
         """
@@ -169,8 +169,39 @@ class MLP(Model):
         Ue = self._effective(Ws)
         dWs, dbs = split_layer_directions(self.space, V, self.depth)
         Rf = self._stack.output_jvp(Ue, bs, self.X, self._push_directions(Ws, Ue, dWs), dbs)  # (N, k, o)
-        Rf = Rf.transpose(0, 2, 1)
-        return Rf[:, :, 0] if single else Rf
+        return Rf[:, 0, :] if single else Rf.transpose(1, 0, 2)
+
+    def _output_weights(self, w):
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (self.n_samples, self.widths[-1]):
+            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.widths[-1]}), "
+                             f"got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise NonFiniteError("w: expected finite entries")
+        return w
+
+    def output_vjp(self, theta, w) -> np.ndarray:
+        """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for output weights w (N, o); shape (D,)."""
+        w = self._output_weights(w)
+        Ws, bs = self._layers(theta)
+        Ue = self._effective(Ws)
+        gUs, gbs = self._stack.vjp(Ue, bs, self.X, w)
+        return join_layers(self.space, self._pull_gradient(Ws, Ue, gUs), gbs)
+
+    def output_hvp(self, theta, w, v) -> np.ndarray:
+        """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o) and v (D,) or (D, k), exact (R-operator)."""
+        w = self._output_weights(w)
+        return self._hvp(theta, v, output_weights=w)
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Targets y_i, shape (N, o); the loss is (1/N) Σ_i ``output_loss``(f_i, y_i)."""
+        return self.Y
+
+    @property
+    def output_loss(self):
+        """The per-sample :class:`~eqalg.models.functions.OutputLoss` ℓ(z, y)."""
+        return self.out_loss
 
     def per_sample_loss(self, theta) -> np.ndarray:
         """ℓ(f(θ, x_i), y_i), shape (N,)."""
@@ -193,12 +224,15 @@ class MLP(Model):
 
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k), exact (R-operator), k directions in one pass."""
+        return self._hvp(theta, v)
+
+    def _hvp(self, theta, v, output_weights=None):
         V, single = self.validate_directions(v)
         Ws, bs = self._layers(theta)
         Ue = self._effective(Ws)
         dWs, dbs = split_layer_directions(self.space, V, self.depth)
         res = self._stack.hvp(Ue, bs, self.X, self.Y, self._push_directions(Ws, Ue, dWs), dbs,
-                              with_gradient=self._hvp_needs_gradient)
+                              with_gradient=self._hvp_needs_gradient, output_weights=output_weights)
         HUs, Hbs = res[0], res[1]
         HWs = self._pull_hvp(Ws, Ue, dWs, HUs, res[2] if self._hvp_needs_gradient else None)
         out = join_layers(self.space, HWs, Hbs, V.shape[1])

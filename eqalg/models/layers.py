@@ -192,8 +192,11 @@ class DenseStack:
             acts.append(a)
         raise ValueError("Ws: expected at least one layer")
 
-    def deltas(self, fw: DensePass, Ws, Y) -> tuple[list, list]:
+    def deltas(self, fw: DensePass, Ws, Y, output_weights=None) -> tuple[list, list]:
         """Backpropagated δ_l = ∂L/∂z_l (δ_L = ∂L/∂f) and ∂L/∂a_l, for every layer.
+
+        With ``output_weights`` w (N, o) the backpropagated function is Σ_iq w_iq f_q(x_i)
+        instead of the loss (δ_L = w; ``Y`` is not used).
 
         Returns
         -------
@@ -204,7 +207,7 @@ class DenseStack:
         n = fw.f.shape[0]
         L = len(Ws)
         deltas, d_acts = [None] * L, [None] * L
-        d = self.loss.grad(fw.f, Y) / n
+        d = self.loss.grad(fw.f, Y) / n if output_weights is None else output_weights
         deltas[L - 1] = d
         for l in range(L - 1, 0, -1):
             da = d @ Ws[l]
@@ -220,6 +223,13 @@ class DenseStack:
         gWs = [d.T @ a for d, a in zip(deltas, fw.acts)]
         gbs = [d.sum(axis=0) if b is not None else None for d, b in zip(deltas, bs)]
         return float(np.mean(self.loss.value(fw.f, Y))), gWs, gbs
+
+    def vjp(self, Ws, bs, X, w) -> tuple[list, list]:
+        """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for output weights w (N, o), per layer."""
+        fw = self.forward(Ws, bs, X, order=1)
+        deltas, _ = self.deltas(fw, Ws, None, output_weights=w)
+        return [d.T @ a for d, a in zip(deltas, fw.acts)], \
+            [d.sum(axis=0) if b is not None else None for d, b in zip(deltas, bs)]
 
     # -- R-operator -------------------------------------------------------------------------------
     def _r_forward(self, fw: DensePass, Ws, dWs, dbs):
@@ -266,7 +276,8 @@ class DenseStack:
         fw = self.forward(Ws, bs, X, order=2)
         return self._r_forward(fw, Ws, dWs, dbs)[2]
 
-    def hvp(self, Ws, bs, X, Y, dWs, dbs, *, with_gradient: bool = False, chunk: int | None = None):
+    def hvp(self, Ws, bs, X, Y, dWs, dbs, *, with_gradient: bool = False, chunk: int | None = None,
+            output_weights=None):
         """Exact H(θ)v for k directions given per layer, by the R-operator.
 
         Parameters
@@ -284,6 +295,9 @@ class DenseStack:
             intermediate near :data:`CHUNK_ELEMENTS` entries: the forward pass is shared by all
             directions, and the R-passes of a chunk stay in cache instead of streaming through
             memory (the batched pass is bound by memory traffic, not by arithmetic, otherwise).
+        output_weights : ndarray (N, o), optional
+            Differentiate Σ_iq w_iq f_q(θ, x_i) instead of the loss: returns ∇²_θ(Σ w·f) v, the
+            model-level second-order term of (M2)/(M4) (``Y`` is not used).
 
         Returns
         -------
@@ -291,22 +305,23 @@ class DenseStack:
             HWs[l] of shape (k, n_l, n_{l−1}), Hbs[l] of shape (k, n_l) (None without bias).
         """
         fw = self.forward(Ws, bs, X, order=2)
-        deltas, d_acts = self.deltas(fw, Ws, Y)
+        deltas, d_acts = self.deltas(fw, Ws, Y, output_weights)
         # ∂L/∂a ⊙ σ''(z) (or ⊙ σ''/σ'): the curvature coefficient of each hidden layer, shared
         coefs = [None if c is None else (d_acts[l + 1] * (c[1] if isinstance(c, tuple) else c))[:, None, :]
                  for l, c in enumerate(fw.curvatures)]
         n, k = fw.f.shape[0], dWs[0].shape[0]
+        Yr = Y if output_weights is None else None                 # None: R{δ_L} = 0 (Σ w·f is linear in f)
         if chunk is None:
             width = max(max(W.shape) for W in Ws)
             chunk = max(1, CHUNK_ELEMENTS // (n * width))
         if chunk >= k:
-            HWs, Hbs = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Y, dWs, dbs)
+            HWs, Hbs = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Yr, dWs, dbs)
         else:
             HWs = [np.empty(dW.shape) for dW in dWs]
             Hbs = [np.empty(db.shape) if db is not None else None for db in dbs]
             for c0 in range(0, k, chunk):
                 sl = slice(c0, c0 + chunk)
-                hw, hb = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Y, [dW[sl] for dW in dWs],
+                hw, hb = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Yr, [dW[sl] for dW in dWs],
                                          [db[sl] if db is not None else None for db in dbs])
                 for l, (H, h) in enumerate(zip(hw, hb)):
                     HWs[l][sl] = H
@@ -322,7 +337,10 @@ class DenseStack:
         """R-forward and R-backward passes of one chunk of directions (see :meth:`hvp`)."""
         Racts, kept, Rf = self._r_forward(fw, Ws, dWs, dbs)
         n, k = fw.f.shape[0], dWs[0].shape[0]
-        Rd = self.loss.hess_apply(fw.f[:, None, :], Y[:, None, :], Rf) / n      # R{δ_L}, (N, k, o)
+        if Y is None:                                                         # Σ w·f: R{δ_L} = 0
+            Rd = np.zeros_like(Rf)
+        else:
+            Rd = self.loss.hess_apply(fw.f[:, None, :], Y[:, None, :], Rf) / n  # R{δ_L}, (N, k, o)
         L = len(Ws)
         HWs, Hbs = [None] * L, [None] * L
         for l in range(L - 1, -1, -1):

@@ -17,8 +17,6 @@ from ..transforms.discrete import SignedPermutation
 from ..transforms.linear import LinearGenerator
 from .base import Model
 from .functions import get_activation, get_loss
-from .catalogue import column_scaling, column_swap
-from .layers import DenseStack, join_layers, split_layer_directions
 
 __all__ = ["TwoLayerMLP"]
 
@@ -92,7 +90,6 @@ class TwoLayerMLP(Model):
         if self.bias:
             blocks.append(("b2", (o,)))
         self._space = ParameterSpace(blocks)
-        self._stack = DenseStack([self.act], self.out_loss)
 
     # -- interface ------------------------------------------------------------------------------------
     @property
@@ -149,10 +146,19 @@ class TwoLayerMLP(Model):
         return float(np.mean(self.per_sample_loss(theta)))
 
     def loss_and_gradient(self, theta):
-        """(L(θ), ∇L(θ)) from one forward and one backward pass (:class:`~eqalg.models.layers.DenseStack`)."""
-        W1, b1, W2, b2 = self._blocks(theta)
-        loss, gWs, gbs = self._stack.loss_and_gradient([W1, W2], [b1, b2], self.X, self.Y)
-        return loss, join_layers(self.space, gWs, gbs)
+        """(L(θ), ∇L(θ)) from one forward and one backward pass."""
+        W1, W2, z, a, f = self._forward(theta)
+        n = self.n_samples
+        d_f = self.out_loss.grad(f, self.Y) / n
+        d_z = (d_f @ W2) * self.act.df(z)
+        parts = [d_z.T @ self.X]
+        if self.bias:
+            parts.append(d_z.sum(axis=0))
+        parts.append(d_f.T @ a)
+        if self.bias:
+            parts.append(d_f.sum(axis=0))
+        loss = float(np.mean(self.out_loss.value(f, self.Y)))
+        return loss, np.concatenate([p.ravel() for p in parts])
 
     def gradient(self, theta) -> np.ndarray:
         """∇L(θ), shape (D,), by backpropagation."""
@@ -169,10 +175,29 @@ class TwoLayerMLP(Model):
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k), exact (R-operator), k directions in one pass."""
         V, single = self.validate_directions(v)
-        W1, b1, W2, b2 = self._blocks(theta)
-        dWs, dbs = split_layer_directions(self.space, V, 2)
-        HWs, Hbs = self._stack.hvp([W1, W2], [b1, b2], self.X, self.Y, dWs, dbs)
-        out = join_layers(self.space, HWs, Hbs, V.shape[1])
+        W1, W2, z, a, f = self._forward(theta)
+        n, k = self.n_samples, V.shape[1]
+        P = self._split_directions(V)
+        dsig, d2sig = self.act.df(z), self.act.d2f(z)
+        d_f = self.out_loss.grad(f, self.Y) / n                      # (N, o)
+        d_a = d_f @ W2                                               # (N, h)
+        Rz = np.matmul(self.X, P["W1"].transpose(0, 2, 1))            # (k, N, h)
+        if self.bias:
+            Rz += P["b1"][:, None, :]
+        Ra = dsig * Rz
+        Rf = Ra @ W2.T + np.matmul(a, P["W2"].transpose(0, 2, 1))    # (k, N, o)
+        if self.bias:
+            Rf += P["b2"][:, None, :]
+        Rd_f = self.out_loss.hess_apply(f, self.Y, Rf) / n            # (k, N, o)
+        Rd_a = Rd_f @ W2 + np.matmul(d_f, P["W2"])                    # (k, N, h)
+        Rd_z = Rd_a * dsig + (d_a * d2sig) * Rz
+        parts = [np.matmul(Rd_z.transpose(0, 2, 1), self.X).reshape(k, -1)]
+        if self.bias:
+            parts.append(Rd_z.sum(axis=1))
+        parts.append((np.matmul(Rd_f.transpose(0, 2, 1), a) + np.matmul(d_f.T, Ra)).reshape(k, -1))
+        if self.bias:
+            parts.append(Rd_f.sum(axis=1))
+        out = np.concatenate(parts, axis=1).T
         return out[:, 0] if single else out
 
     # -- non-smoothness -------------------------------------------------------------------------------
@@ -275,11 +300,14 @@ class TwoLayerMLP(Model):
 
     def input_permutation(self, a: int = 0, b: int = 1) -> SignedPermutation:
         """Exchange columns a and b of W1 (permuting input features without permuting the data)."""
-        return column_swap(self.space, "W1", a, b, name=f"permute_inputs[{a},{b}]")
+        if self.n_inputs < 2:
+            raise InvalidValueError("input_permutation: needs at least two input features")
+        return SignedPermutation.swap_blocks(self.space, [(self.space["W1"][:, a], self.space["W1"][:, b])],
+                                             name=f"permute_inputs[{a},{b}]")
 
     def input_scaling_generator(self, a: int = 0) -> LinearGenerator:
         """Scale column a of W1: J = P θ with P the indicator of W1[:, a]."""
-        return column_scaling(self.space, "W1", a, name=f"scale_input[{a}]")
+        return LinearGenerator.from_selections(self.space, plus=[self.space["W1"][:, a]], name=f"scale_input[{a}]")
 
     def symmetries(self) -> dict:
         """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C)."""
