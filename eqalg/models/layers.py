@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import softmax
 
 from ..space import ParameterSpace
 from .functions import Activation, OutputLoss
@@ -116,6 +117,27 @@ _FROM_OUTPUT = {
     "tanh": (lambda a: 1.0 - a * a, lambda a: -2.0 * a),
     "sigmoid": (lambda a: a * (1.0 - a), lambda a: 1.0 - 2.0 * a),
 }
+
+
+def _loss_hessian(loss: OutputLoss, f, Y, n):
+    """r ↦ ∇²_f ℓ(f, y) r / N for r of shape (N, k, o), with the per-sample curvature data computed once.
+
+    Fast paths (same formulas as :mod:`eqalg.models.functions`) for ``mse`` (identity) and
+    ``cross_entropy`` (diag(p) − ppᵀ with p = softmax(f) evaluated once for all directions);
+    any other loss uses its ``hess_apply``.
+    """
+    if loss.name == "mse":
+        return lambda r: r / n
+    if loss.name == "cross_entropy":
+        p = softmax(f, axis=-1)[:, None, :]
+
+        def apply(r):
+            t = p * r
+            t -= p * np.sum(t, axis=-1, keepdims=True)
+            t /= n
+            return t
+        return apply
+    return lambda r: loss.hess_apply(f[:, None, :], Y[:, None, :], r) / n
 
 
 def _derivatives(act: Activation, z, a, order: int):
@@ -310,18 +332,18 @@ class DenseStack:
         coefs = [None if c is None else (d_acts[l + 1] * (c[1] if isinstance(c, tuple) else c))[:, None, :]
                  for l, c in enumerate(fw.curvatures)]
         n, k = fw.f.shape[0], dWs[0].shape[0]
-        Yr = Y if output_weights is None else None                 # None: R{δ_L} = 0 (Σ w·f is linear in f)
         if chunk is None:
             width = max(max(W.shape) for W in Ws)
             chunk = max(1, CHUNK_ELEMENTS // (n * width))
+        hess = None if output_weights is not None else _loss_hessian(self.loss, fw.f, Y, n)
         if chunk >= k:
-            HWs, Hbs = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Yr, dWs, dbs)
+            HWs, Hbs = self._hvp_chunk(fw, deltas, coefs, Ws, bs, hess, dWs, dbs)
         else:
             HWs = [np.empty(dW.shape) for dW in dWs]
             Hbs = [np.empty(db.shape) if db is not None else None for db in dbs]
             for c0 in range(0, k, chunk):
                 sl = slice(c0, c0 + chunk)
-                hw, hb = self._hvp_chunk(fw, deltas, coefs, Ws, bs, Yr, [dW[sl] for dW in dWs],
+                hw, hb = self._hvp_chunk(fw, deltas, coefs, Ws, bs, hess, [dW[sl] for dW in dWs],
                                          [db[sl] if db is not None else None for db in dbs])
                 for l, (H, h) in enumerate(zip(hw, hb)):
                     HWs[l][sl] = H
@@ -333,14 +355,14 @@ class DenseStack:
         gbs = [dl.sum(axis=0) if b is not None else None for dl, b in zip(deltas, bs)]
         return HWs, Hbs, gWs, gbs
 
-    def _hvp_chunk(self, fw, deltas, coefs, Ws, bs, Y, dWs, dbs):
-        """R-forward and R-backward passes of one chunk of directions (see :meth:`hvp`)."""
+    def _hvp_chunk(self, fw, deltas, coefs, Ws, bs, hess, dWs, dbs):
+        """R-forward and R-backward passes of one chunk of directions (see :meth:`hvp`).
+
+        ``hess`` applies the output loss's curvature (None: R{δ_L} = 0, for Σ w·f, linear in f).
+        """
         Racts, kept, Rf = self._r_forward(fw, Ws, dWs, dbs)
         n, k = fw.f.shape[0], dWs[0].shape[0]
-        if Y is None:                                                         # Σ w·f: R{δ_L} = 0
-            Rd = np.zeros_like(Rf)
-        else:
-            Rd = self.loss.hess_apply(fw.f[:, None, :], Y[:, None, :], Rf) / n  # R{δ_L}, (N, k, o)
+        Rd = np.zeros_like(Rf) if hess is None else hess(Rf)                  # R{δ_L}, (N, k, o)
         L = len(Ws)
         HWs, Hbs = [None] * L, [None] * L
         for l in range(L - 1, -1, -1):
