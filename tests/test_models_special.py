@@ -211,3 +211,34 @@ def test_mlp_bad_hyperparameters_raise():
         eqalg.BilinearAttention(iris.X, iris.Y)
     with pytest.raises(eqalg.errors.ShapeError, match="theta"):
         eqalg.DeepLinear(iris.X, iris.Y).loss(np.zeros(3))
+
+
+@pytest.mark.parametrize("name", ["sin", "square"])
+def test_dense_stack_generic_activation_paths(name):
+    """Activations without a fast path: σ''/σ' by division, or R{z} kept where σ' = 0 ≠ σ'' (z² at z = 0)."""
+    from eqalg.models.functions import Activation, get_loss
+    from eqalg.models.layers import join_layers
+    act = {"sin": Activation("sin", np.sin, np.cos, lambda z: -np.sin(z)),
+           "square": Activation("square", lambda z: z * z, lambda z: 2 * z, lambda z: 2 * np.ones_like(z))}[name]
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((20, 4))
+    X[3] = 0.0                                   # z = 0 exactly for this sample (no biases)
+    Y = rng.standard_normal((20, 2))
+    stack = DenseStack([act, act], get_loss("mse"))
+    space = eqalg.ParameterSpace([("W1", (5, 4)), ("W2", (3, 5)), ("W3", (2, 3))])
+    theta = 0.5 * rng.standard_normal(space.size)
+
+    def grad(th):
+        Ws, bs = [space.unflatten(th)[f"W{l}"] for l in (1, 2, 3)], [None] * 3
+        return join_layers(space, *stack.loss_and_gradient(Ws, bs, X, Y)[1:])
+
+    V = rng.standard_normal((space.size, 3))
+    Ws = [space.unflatten(theta)[f"W{l}"] for l in (1, 2, 3)]
+    dWs, dbs = split_layer_directions(space, V, 3)
+    HWs, Hbs = stack.hvp(Ws, [None] * 3, X, Y, dWs, dbs)
+    hv = join_layers(space, HWs, Hbs, 3)
+    if name == "square":
+        assert stack.forward(Ws, [None] * 3, X, order=2).curvatures[0][0] == "keep"
+    h = 1e-5
+    fd = np.stack([(grad(theta + h * V[:, j]) - grad(theta - h * V[:, j])) / (2 * h) for j in range(3)], axis=1)
+    assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)

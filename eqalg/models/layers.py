@@ -99,8 +99,9 @@ class DensePass:
     d1s : list of ndarray or None
         σ'(z_l) per hidden layer (None for a linear layer), when the pass was run with order ≥ 1.
     curvatures : list
-        Per hidden layer, when run with order 2: None where σ'' ≡ 0 on z_l, else the ratio
-        σ''(z_l)/σ'(z_l) (N, n_l), or ``("keep", σ''(z_l))`` where σ' vanishes but σ'' does not.
+        Per hidden layer, when run with order 2: None where σ'' ≡ 0 on z_l; else the ratio
+        σ''(z_l)/σ'(z_l) as an array (N, n_l), or ``("affine", α, β)`` when the ratio is
+        α a_l + β (tanh, sigmoid), or ``("keep", σ''(z_l))`` where σ' vanishes but σ'' does not.
     """
 
     acts: list
@@ -110,13 +111,39 @@ class DensePass:
     curvatures: list = None
 
 
-#: Derivatives computed from the activation's output a = σ(z) instead of from z (same formulas,
-#: and the same floating-point results, as :mod:`eqalg.models.functions`, without re-evaluating
-#: σ): σ'(z) and the ratio σ''(z)/σ'(z).
+def _tanh_d1(a):
+    d1 = a * a
+    return np.subtract(1.0, d1, out=d1)          # 1 − tanh², as in functions.py, one temporary
+
+
+def _sigmoid_d1(a):
+    d1 = 1.0 - a
+    d1 *= a                                      # σ(1 − σ)
+    return d1
+
+
+#: Derivatives computed from the activation's output a = σ(z) instead of from z (the formulas of
+#: :mod:`eqalg.models.functions`, without re-evaluating σ): σ'(z), and the curvature ratio
+#: σ''(z)/σ'(z) = α a + β as (α, β): −2 tanh(z) for tanh, 1 − 2σ(z) for the logistic σ.
 _FROM_OUTPUT = {
-    "tanh": (lambda a: 1.0 - a * a, lambda a: -2.0 * a),
-    "sigmoid": (lambda a: a * (1.0 - a), lambda a: 1.0 - 2.0 * a),
+    "tanh": (_tanh_d1, (-2.0, 0.0)),
+    "sigmoid": (_sigmoid_d1, (-2.0, 1.0)),
 }
+
+
+def _curvature_coefficient(curvature, d_act, a):
+    """∂L/∂a ⊙ σ''(z) (kept R{z}) or ∂L/∂a ⊙ σ''/σ' (applied to R{a}), shaped (N, 1, n) to broadcast."""
+    if curvature is None:
+        return None
+    if isinstance(curvature, tuple) and curvature[0] == "affine":
+        alpha, beta = curvature[1], curvature[2]
+        c = d_act * a
+        c *= alpha
+        if beta:
+            c += beta * d_act
+    else:
+        c = d_act * (curvature[1] if isinstance(curvature, tuple) else curvature)
+    return c[:, None, :]
 
 
 def _loss_hessian(loss: OutputLoss, f, Y, n):
@@ -147,7 +174,7 @@ def _derivatives(act: Activation, z, a, order: int):
     if order < 2:
         return d1, None
     if fast:
-        return d1, fast[1](a)
+        return d1, ("affine",) + fast[1]
     d2 = act.d2f(z)
     if not np.any(d2):
         return d1, None
@@ -214,11 +241,12 @@ class DenseStack:
             acts.append(a)
         raise ValueError("Ws: expected at least one layer")
 
-    def deltas(self, fw: DensePass, Ws, Y, output_weights=None) -> tuple[list, list]:
+    def deltas(self, fw: DensePass, Ws, Y, output_weights=None, *, first: bool = True) -> tuple[list, list]:
         """Backpropagated δ_l = ∂L/∂z_l (δ_L = ∂L/∂f) and ∂L/∂a_l, for every layer.
 
         With ``output_weights`` w (N, o) the backpropagated function is Σ_iq w_iq f_q(x_i)
-        instead of the loss (δ_L = w; ``Y`` is not used).
+        instead of the loss (δ_L = w; ``Y`` is not used). ``first=False`` skips δ₁ (None), which
+        only the gradient of the first layer needs.
 
         Returns
         -------
@@ -234,6 +262,8 @@ class DenseStack:
         for l in range(L - 1, 0, -1):
             da = d @ Ws[l]
             d_acts[l] = da
+            if l == 1 and not first:
+                break
             d = da if fw.d1s[l - 1] is None else da * fw.d1s[l - 1]
             deltas[l - 1] = d
         return deltas, d_acts
@@ -272,7 +302,7 @@ class DenseStack:
             if l == len(Ws) - 1:
                 return Racts, kept, Rz
             c = fw.curvatures[l]
-            kept.append(Rz.copy() if isinstance(c, tuple) else None)
+            kept.append(Rz.copy() if isinstance(c, tuple) and c[0] == "keep" else None)
             if fw.d1s[l] is not None:
                 Rz *= fw.d1s[l][:, None, :]
             Ra = Rz
@@ -327,10 +357,8 @@ class DenseStack:
             HWs[l] of shape (k, n_l, n_{l−1}), Hbs[l] of shape (k, n_l) (None without bias).
         """
         fw = self.forward(Ws, bs, X, order=2)
-        deltas, d_acts = self.deltas(fw, Ws, Y, output_weights)
-        # ∂L/∂a ⊙ σ''(z) (or ⊙ σ''/σ'): the curvature coefficient of each hidden layer, shared
-        coefs = [None if c is None else (d_acts[l + 1] * (c[1] if isinstance(c, tuple) else c))[:, None, :]
-                 for l, c in enumerate(fw.curvatures)]
+        deltas, d_acts = self.deltas(fw, Ws, Y, output_weights, first=with_gradient)
+        coefs = [_curvature_coefficient(c, d_acts[l + 1], fw.acts[l + 1]) for l, c in enumerate(fw.curvatures)]
         n, k = fw.f.shape[0], dWs[0].shape[0]
         if chunk is None:
             width = max(max(W.shape) for W in Ws)
