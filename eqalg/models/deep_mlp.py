@@ -250,9 +250,9 @@ class MLP(Model):
     def smooth_radius(self, theta, v) -> float:
         """Distance along θ + s v to the nearest kink, min |z| / |∂_v z| over hidden pre-activations.
 
-        Exact for the first hidden layer (z₁ is affine in θ); a first-order estimate for deeper
-        layers — the finite-difference backend also compares activation patterns at the ends
-        of its stencil.
+        Exact for the first hidden layer of a plain MLP (z₁ is affine in θ); a first-order
+        estimate for deeper layers and reparameterized layers — the finite-difference backend
+        also compares activation patterns at the ends of its stencil.
         """
         if not self.act.piecewise:
             return np.inf

@@ -5,12 +5,13 @@ A stack of L dense layers maps inputs a₀ = X (N, n₀) through
     z_l = a_{l−1} W_lᵀ + b_l   (W_l of shape (n_l, n_{l−1}), b_l optional),
     a_l = σ_l(z_l)  for the hidden layers l < L,   f = z_L  (the output, no activation),
 
-and the loss is L = (1/N) Σ_i ℓ(f_i, y_i). This module holds the derivative code shared by every
-MLP-like model of the zoo (:class:`~eqalg.models.mlp.TwoLayerMLP`, :class:`~eqalg.models.deep_mlp.MLP`,
+and the loss is L = (1/N) Σ_i ℓ(f_i, y_i). This module holds the derivative code shared by the
+MLP-like models of the zoo (:class:`~eqalg.models.deep_mlp.MLP`,
 :class:`~eqalg.models.deep_linear.DeepLinear`, :class:`~eqalg.models.sigmoid.SigmoidMLP`,
-:class:`~eqalg.models.normalized.NormalizedMLP`): gradients by backpropagation and exact
-Hessian-vector products by the forward-over-reverse R-operator (Pearlmutter 1994, "Fast exact
-multiplication by the Hessian"), batched over k directions.
+:class:`~eqalg.models.normalized.NormalizedMLP`; ``MLP`` of depth 2 is the network of
+:class:`~eqalg.models.mlp.TwoLayerMLP`, with the same θ layout): gradients by backpropagation,
+output VJPs/JVPs, and exact Hessian-vector products by the forward-over-reverse R-operator
+(Pearlmutter 1994, "Fast exact multiplication by the Hessian"), batched over k directions.
 
 Layout. Batched quantities are stored as (N, k, n): every product with a weight matrix is then
 one BLAS matrix product over N·k rows, and every product with a direction's weights is one
@@ -287,7 +288,7 @@ class DenseStack:
     def _r_forward(self, fw: DensePass, Ws, dWs, dbs):
         """R{a_l} for k directions, each (N, k, n_l); R{z_l} where it must be kept (else None); R{f}.
 
-        ``fw`` must come from a forward pass of order 2.
+        ``fw`` must come from a forward pass of order ≥ 1 (order 2 when the R-backward pass follows).
         """
         n = fw.f.shape[0]
         k = dWs[0].shape[0]
@@ -301,7 +302,7 @@ class DenseStack:
                 Rz += dbs[l]
             if l == len(Ws) - 1:
                 return Racts, kept, Rz
-            c = fw.curvatures[l]
+            c = None if fw.curvatures is None else fw.curvatures[l]
             kept.append(Rz.copy() if isinstance(c, tuple) and c[0] == "keep" else None)
             if fw.d1s[l] is not None:
                 Rz *= fw.d1s[l][:, None, :]
@@ -325,7 +326,7 @@ class DenseStack:
 
     def output_jvp(self, Ws, bs, X, dWs, dbs) -> np.ndarray:
         """Df(θ)[v] for k directions: the output's directional derivatives, shape (N, k, o)."""
-        fw = self.forward(Ws, bs, X, order=2)
+        fw = self.forward(Ws, bs, X, order=1)
         return self._r_forward(fw, Ws, dWs, dbs)[2]
 
     def hvp(self, Ws, bs, X, Y, dWs, dbs, *, with_gradient: bool = False, chunk: int | None = None,

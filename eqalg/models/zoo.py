@@ -264,7 +264,7 @@ ZOO = {e.name: e for e in (
              "low-rank factorization U Vᵀ (matrix sensing, or the feature matrix of tabular data)",
              "synthetic-lowrank", ("sensing", "tabular"), _ANY_TASK,
              (_hp("rank", int, 3, "number of columns r of U and V"),),
-             500, 0.1,
+             300, 0.1,
              (_fam("gl[a,b]", "continuous", "always", ("L1", "L2"),
                    "MATH.md §C #4; UᵀU − VᵀV conserved (Marcotte et al. 2023), exact GD drift (T1)"),
               _fam("swap[a,a+1]", "discrete", "always", ("D1", "D2"), "column permutations inside GL(r)"),
