@@ -405,8 +405,12 @@ class DenseStack:
             if l == 0:
                 break
             # R{δ_{l-1}} = (R{δ_l} W_l + δ_l dW_l) ⊙ σ'(z) + (∂L/∂a ⊙ σ''(z)) ⊙ R{z}
-            Rda = (Rd.reshape(n * k, n_out) @ W).reshape(n, k, n_in)
-            Rda += (d @ dW.transpose(1, 0, 2).reshape(n_out, k * n_in)).reshape(n, k, n_in)
+            if k == 1:                             # one product [R{δ_l}, δ_l] @ [W_l; dW_l]
+                Rda = (np.concatenate([Rd.reshape(n, n_out), d], axis=1)
+                       @ np.concatenate([W, dW[0]], axis=0)).reshape(n, 1, n_in)
+            else:
+                Rda = (Rd.reshape(n * k, n_out) @ W).reshape(n, k, n_in)
+                Rda += (d @ dW.transpose(1, 0, 2).reshape(n_out, k * n_in)).reshape(n, k, n_in)
             if fw.d1s[l - 1] is not None:
                 Rda *= fw.d1s[l - 1][:, None, :]
                 c = coefs[l - 1]
