@@ -219,6 +219,13 @@ _LOSS = _hp("loss", str, None, "per-sample loss (default: cross_entropy for clas
             LOSSES)
 _BIAS = _hp("bias", bool, True, "include bias vectors")
 _DEPTH = _hp("depth", int, 2, "number of weight layers L (≥ 2)")
+
+
+def _dense_hyperparameters(hidden: int, activation: str) -> tuple:
+    """depth, hidden, activation, loss, bias: the hyperparameters of the MLP-like models."""
+    return (_DEPTH, _hp("hidden", int, hidden, "width of every hidden layer"),
+            _hp("activation", str, activation, "hidden activation", ACTIVATIONS), _LOSS, _BIAS)
+
 _TABULAR = ("tabular",)
 _ANY_TASK = ("classification", "regression")
 
@@ -233,8 +240,7 @@ _NEURONS = _fam("swap[j,j+1] / swap[l][j,j+1]", "discrete", "every activation", 
 ZOO = {e.name: e for e in (
     ZooEntry("mlp", MLP, "multilayer perceptron (depth 2: the two-layer MLP of the main job)", "iris",
              _TABULAR, _ANY_TASK,
-             (_DEPTH, _hp("hidden", int, 8, "width of every hidden layer"),
-              _hp("activation", str, "relu", "hidden activation", ACTIVATIONS), _LOSS, _BIAS),
+             _dense_hyperparameters(8, "relu"),
              2000, 0.05,
              (_fam("rescale[j] / rescale[l][j]", "continuous", "relu, leaky_relu, linear", ("L1", "L2"),
                    "MATH.md §C #1; conserved Q_j (L4), exact GD drift (T1)"),
@@ -280,8 +286,7 @@ ZOO = {e.name: e for e in (
              lambda ds, hp: SoftmaxRegression(ds.X, ds.Y, bias=hp["bias"])),
     ZooEntry("normalized-mlp", NormalizedMLP, "MLP whose first-layer weight rows are normalized", "iris",
              _TABULAR, _ANY_TASK,
-             (_DEPTH, _hp("hidden", int, 8, "width of every hidden layer"),
-              _hp("activation", str, "tanh", "hidden activation", ACTIVATIONS), _LOSS, _BIAS),
+             _dense_hyperparameters(8, "tanh"),
              1000, 0.1,
              (_fam("scale[j]", "continuous", "always", ("L1", "L2"),
                    "MATH.md B5, §C #10: H(P_jθ) = −P_j g; ½‖w_j‖² grows by (T1)"),
