@@ -31,6 +31,8 @@ from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression
 from .predictions import (AffineQuantity, ConservationCount, LinearQuantity, QuadraticQuantity,
                           conservation_law_count, conserved_quantities, conserved_quantity)
 from .predictions.conservation import RateLawQuantity, homogeneity_norm_law, rate_law_quantity
+from .models import ZOO, BilinearAttention, CallableModel, DeepLinear, MLP, NormalizedMLP, SigmoidMLP, build_model
+from .datasets import load_csv, make_lowrank_sensing, make_sequences, make_teacher_student
 from .report import Report, check
 from .space import ParameterSpace
 from .transforms import (BlockRepresentation, ClosureEvidence, ContinuousEquivariance, ContinuousTransformation,
@@ -77,4 +79,6 @@ __all__ = [
     "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law",
     "conservation_law_count", "ConservationCount",
     "testing",
+    "MLP", "DeepLinear", "SigmoidMLP", "NormalizedMLP", "BilinearAttention", "CallableModel", "ZOO", "build_model",
+    "load_csv", "make_teacher_student", "make_lowrank_sensing", "make_sequences",
 ]

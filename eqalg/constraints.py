@@ -179,9 +179,10 @@ class CheckResult:
     status : str
         ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish),
         ``"non-smooth"`` (a kink at the point, inside every admissible finite-difference
-        stencil) or ``"inconclusive"`` (the backend's error estimate, times its safety factor,
-        exceeds 1e-4 of the scale: the numbers cannot resolve a violation that small, so a
-        "holds" would promise more than the backend can deliver).
+        stencil) or ``"inconclusive"`` (the residual is within tolerance, but the backend's error
+        estimate times its safety factor exceeds 1e-4 of the scale: the numbers cannot resolve a
+        violation that small, so "holds" would promise more than the backend can deliver). A
+        residual above the tolerance is "violated" whatever the error estimate.
     evaluations : dict
         ``{"loss": n, "gradient": n, "hvp": n}`` evaluations used (HVPs counted per direction).
     seconds : float
@@ -338,12 +339,14 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> C
         tol = float(backend.tolerance(scale, error))
         if scale == 0 and residual == 0:
             passed, status = True, "trivial"
+        elif residual > tol:
+            # beyond even the error allowance: a violation, whatever the size of the error
+            passed, status = False, "violated"
         elif backend.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
-            # the backend's own error is too large relative to the terms to decide either way
+            # within tolerance only thanks to a large error estimate: cannot certify "holds"
             passed, status = None, "inconclusive"
         else:
-            passed = bool(residual <= tol)
-            status = "holds" if passed else "violated"
+            passed, status = True, "holds"
     kind = t.kind if t.is_symmetry else "equivariance"
     return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
                        backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,

@@ -17,7 +17,7 @@ from ..errors import EqalgError
 __all__ = ["main", "ArgumentParser", "COMMAND_MODULES"]
 
 #: Modules providing subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES = ("check", "algebra", "group")
+COMMAND_MODULES = ("check", "models", "algebra", "group")
 
 
 class UsageError(Exception):

@@ -1,31 +1,34 @@
 """``eqalg check``: train a model on bundled data and verify its symmetry constraints.
 
-The model is trained with seeded full-batch gradient descent; at initialization and after
-training, every transformation in its symmetry catalogue and every negative control is turned
-into constraints by :func:`~eqalg.constraints.derive` and evaluated with each backend. The
-conserved quantity Q_j = ½θᵀA_jθ of each symmetric linear generator is tracked along training
-and its measured drift compared with the exact GD law (T1) (MATH.md B8).
+The model (any model of the zoo, :mod:`eqalg.models.zoo`; default the two-layer ReLU MLP) is
+trained with seeded full-batch gradient descent; at initialization and after training, every
+transformation in its symmetry catalogue and every negative control is turned into constraints
+by :func:`~eqalg.constraints.derive` and evaluated with each backend. The conserved quantity
+Q = ½θᵀSθ of each symmetric linear generator S (the model's ``conserved_generators()`` when it
+has them) is tracked along training and its measured drift compared with the exact GD law (T1)
+(MATH.md B8). Data: a bundled or synthetic data set by name, or any CSV file (``--target``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
 
 from ..backends.base import BACKEND_NAMES
 from ..datasets import DATASETS, load_dataset
+from ..datasets.csvfile import TASKS
 from ..dynamics import gradient_descent
-from ..models.functions import ACTIVATIONS, LOSSES
-from ..models.mlp import TwoLayerMLP
+from ..models.zoo import ZOO, conserved_generators, get_entry
 from ..predictions.conservation import conserved_quantity
 from ..report import check
-from ..transforms.linear import LinearGenerator
 
-__all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float"]
+__all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
+           "hyperparameter_options", "data_spec"]
 
-MODELS = ("mlp",)
+MODELS = tuple(ZOO)
 
 
 def positive_int(text: str) -> int:
@@ -50,6 +53,13 @@ def _float(text: str, allow_zero: bool) -> float:
     return value
 
 
+def data_spec(text: str) -> str:
+    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path."""
+    if text in DATASETS or text.lower().endswith(".csv") or os.sep in text:
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or a path to a CSV file, got {text!r}")
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     return _float(text, allow_zero=False)
@@ -60,18 +70,41 @@ def nonnegative_float(text: str) -> float:
     return _float(text, allow_zero=True)
 
 
+def hyperparameter_options() -> dict:
+    """``{name: (Hyperparameter, [models using it])}`` over the whole zoo (one option per name)."""
+    out = {}
+    for entry in ZOO.values():
+        for h in entry.hyperparameters:
+            out.setdefault(h.name, (h, []))[1].append(entry.name)
+    return out
+
+
 def register(sub) -> None:
     """Add the ``check`` subcommand to an argparse subparsers object."""
     p = sub.add_parser("check", help="derive and verify a trained model's symmetry constraints",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", default="mlp", choices=MODELS, help="model family (default: mlp)")
-    p.add_argument("--data", default="iris", choices=tuple(DATASETS), help="bundled data set (default: iris)")
-    p.add_argument("--activation", default="relu", choices=tuple(ACTIVATIONS), help="hidden activation (default: relu)")
-    p.add_argument("--loss", default=None, choices=tuple(LOSSES),
-                   help="loss (default: cross_entropy for classification, mse for regression)")
-    p.add_argument("--hidden", type=positive_int, default=8, help="hidden units (default: 8)")
-    p.add_argument("--steps", type=positive_int, default=2000, help="gradient-descent steps (default: 2000)")
-    p.add_argument("--lr", type=positive_float, default=0.05, help="step size (default: 0.05)")
+    p.add_argument("--model", default="mlp", choices=MODELS, help="model of the zoo (default: mlp; see `eqalg models`)")
+    p.add_argument("--data", default=None, type=data_spec, metavar="NAME|PATH.csv",
+                   help=f"data set: {', '.join(DATASETS)}, or a CSV file with a header row "
+                        "(default: the model's default, iris for mlp)")
+    p.add_argument("--target", default=None, metavar="COLUMN",
+                   help="CSV data only: name of the target column (default: the last column)")
+    p.add_argument("--task", default="auto", choices=TASKS,
+                   help="CSV data only: classification (labels, one-hot) or regression (default: auto, "
+                        "regression when every target value is numeric)")
+    for name, (h, models) in hyperparameter_options().items():
+        defaults = sorted({str(ZOO[m].defaults()[name]) for m in models})
+        default = defaults[0] if len(defaults) == 1 else "model-dependent"
+        text = f"{h.help} (models: {', '.join(models)}; default: {default})"
+        if h.kind is bool:
+            p.add_argument(h.option, dest=name, default=None, action=argparse.BooleanOptionalAction, help=text)
+        elif h.kind is int:
+            p.add_argument(h.option, dest=name, default=None, type=positive_int, help=text)
+        else:
+            p.add_argument(h.option, dest=name, default=None, choices=h.choices, help=text)
+    p.add_argument("--steps", type=positive_int, default=None,
+                   help="gradient-descent steps (default: model-dependent, 2000 for mlp)")
+    p.add_argument("--lr", type=positive_float, default=None, help="step size (default: model-dependent, 0.05 for mlp)")
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
@@ -81,25 +114,37 @@ def register(sub) -> None:
     p.set_defaults(func=run_check)
 
 
-def check_job(*, data: str = "iris", activation: str = "relu", loss: str | None = None, hidden: int = 8,
-              steps: int = 2000, lr: float = 0.05, weight_decay: float = 0.0, seed: int = 0,
-              backend: str = "both"):
-    """Build, train and check a model exactly as ``eqalg check`` does; returns the Report.
+def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
+              weight_decay: float = 0.0, seed: int = 0, backend: str = "both", target: str | None = None,
+              task: str = "auto", **hyperparameters):
+    """Build, train and check a zoo model exactly as ``eqalg check`` does; returns the Report.
 
-    Parameters mirror the command-line options. Raises the eqalg exceptions of the parts
-    (unknown names, invalid values, diverged training).
+    Parameters mirror the command-line options: ``model`` (a :data:`~eqalg.models.zoo.ZOO`
+    name), ``data`` (a data set name or a CSV path; default the model's), ``target`` / ``task``
+    (CSV only), ``steps`` / ``lr`` (default the model's schedule), ``weight_decay``, ``seed``,
+    ``backend``, and the model's hyperparameters as keywords (``activation``, ``loss``,
+    ``hidden``, ``depth``, ``rank``, ``key_dim``, ``bias``; ``None`` = default).
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown model, data set, or a hyperparameter that does not apply to the model.
+    InvalidValueError, ShapeError, NonFiniteError
+        Invalid values, data the model cannot use, CSV errors, diverged training.
     """
     t0 = time.perf_counter()
-    ds = load_dataset(data)
-    loss = loss or ("cross_entropy" if ds.task == "classification" else "mse")
-    model = TwoLayerMLP(ds.X, ds.Y, hidden, activation, loss)
-    theta0 = model.init_params(np.random.default_rng(seed))
-    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in model.symmetries().items()
-                  if isinstance(t, LinearGenerator) and not t.is_affine and t.is_symmetric_matrix]
-    traj = gradient_descent(model, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
+    entry = get_entry(model)
+    hp = entry.resolve(hyperparameters)
+    ds = load_dataset(data or entry.default_data, target=target, task=task)
+    m = entry.build(ds, **hp)
+    steps = entry.steps if steps is None else steps
+    lr = entry.lr if lr is None else lr
+    theta0 = m.init_params(np.random.default_rng(seed))
+    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m).items()]
+    traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
     t1 = time.perf_counter()
-    report = check(model, {"init": theta0, "trained": traj.theta}, backend=backend)
-    report.model = model.describe()
+    report = check(m, {"init": theta0, "trained": traj.theta}, backend=backend)
+    report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
                        "weight_decay": weight_decay, "seed": seed, "loss_init": float(traj.losses[0]),
@@ -109,15 +154,22 @@ def check_job(*, data: str = "iris", activation: str = "relu", loss: str | None 
     return report
 
 
+def _model_line(m: dict) -> str:
+    if m.get("class") == "TwoLayerMLP":
+        return (f"model: two-layer MLP {m['inputs']}-{m['hidden']}-{m['outputs']}, activation {m['activation']}, "
+                f"loss {m['loss']}, D = {m['parameters']}")
+    details = ", ".join(f"{k} {v}" for k, v in m.items() if k not in ("name", "class", "parameters"))
+    return f"model: {m['name']} ({m['class']}), {details}, D = {m['parameters']}"
+
+
 def run_check(args) -> int:
     """Run ``eqalg check`` from parsed arguments; print the report; return the exit status."""
-    report = check_job(data=args.data, activation=args.activation, loss=args.loss, hidden=args.hidden,
-                       steps=args.steps, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
-                       backend=args.backend)
+    hyper = {name: getattr(args, name) for name in hyperparameter_options()}
+    report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
+                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend, **hyper)
     m, d, tr, s = report.model, report.data, report.training, report.summary()
     if not args.quiet:
-        print(f"model: two-layer MLP {m['inputs']}-{m['hidden']}-{m['outputs']}, activation {m['activation']}, "
-              f"loss {m['loss']}, D = {m['parameters']}")
+        print(_model_line(m))
         print(f"data: {d['name']} ({d['n_samples']} samples, {d['n_features']} features; {d['source']})")
         print(f"training: {tr['steps']} steps of full-batch GD, lr {tr['lr']}, weight decay {tr['weight_decay']}, "
               f"seed {tr['seed']}: loss {tr['loss_init']:.4g} -> {tr['loss_final']:.4g}")
@@ -127,7 +179,7 @@ def run_check(args) -> int:
         if report.conservation:
             print(report.format_conservation())
         else:
-            print("(none: the catalogue has no symmetric linear generator for this activation)")
+            print("(none: the catalogue has no symmetric linear generator for this model)")
         print()
     print(f"summary: {s['identities_hold']}/{s['identities']} identities hold, "
           f"{s['controls_violated']}/{s['controls']} controls violated, {s['inconclusive']} inconclusive, "

@@ -230,6 +230,21 @@ class MatrixFactorization(Model):
         E[a, b] = 1.0
         return E
 
+    def conserved_generators(self) -> dict:
+        """A_M for symmetric M (E_ab + E_ba, a < b, and E_aa): ½θᵀA_Mθ = ½⟨M, UᵀU − VᵀV⟩ (MATH.md (L4)).
+
+        That is (UᵀU − VᵀV)_ab off the diagonal and ½(UᵀU − VᵀV)_aa on it.
+
+        The r(r+1)/2 balancedness entries, conserved by gradient flow; gradient descent changes
+        each by exactly ½η² gᵀA_M g per step (T1) (Marcotte, Gribonval & Peyré 2023).
+        """
+        out = {}
+        for a in range(self.rank):
+            for b in range(a, self.rank):
+                M = self._unit(a, b) + (self._unit(b, a) if a != b else 0.0)
+                out[f"C[{a},{b}]"] = self.gl_generator(M, name=f"C[{a},{b}]")
+        return out
+
     def symmetries(self) -> dict:
         """GL(r) basis generators ``gl[a,b]`` (M = E_ab), column swaps and column sign flips."""
         out = {}
