@@ -65,7 +65,8 @@ def test_check_default_is_unchanged_two_layer_relu_mlp(capsys):
     assert report.model["class"] == "TwoLayerMLP" and report.model["activation"] == "relu"
     assert report.model["hidden"] == 8 and report.data["name"] == "iris"
     assert report.training["steps"] == 2000 and report.training["lr"] == 0.05
-    assert report.ok and len(report.conservation) == 8
+    # 8 rescaling charges (T1) and the 9 softmax translation charges of the cross-entropy head (T2)
+    assert report.ok and len(report.conservation) == 8 + 9
 
 
 def test_check_with_hyperparameters_and_a_csv_file(tmp_path, capsys):

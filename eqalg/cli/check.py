@@ -12,6 +12,7 @@ has them) is tracked along training and its measured drift compared with the exa
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import time
 
@@ -21,6 +22,7 @@ from ..backends.base import BACKEND_NAMES
 from ..datasets import DATASETS, load_dataset
 from ..datasets.csvfile import TASKS
 from ..dynamics import gradient_descent
+from ..errors import InvalidValueError
 from ..models.zoo import ZOO, conserved_generators, get_entry
 from ..predictions.conservation import conserved_quantity
 from ..report import check
@@ -31,15 +33,50 @@ __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float
 MODELS = tuple(ZOO)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a positive integer."""
+#: Upper bounds of the command line (the Python API has its own, larger, limits).
+MAX_INT_OPTION = 10 ** 6
+MAX_STEPS = 10 ** 7
+MAX_PARAMETERS = 10 ** 6
+MAX_CHECKS = 20000
+
+
+def _bounded_int(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {what} between {low} and {high}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a positive integer (at most 10⁶)."""
+    return _bounded_int(text, 1, MAX_INT_OPTION, "a positive integer")
+
+
+def steps_int(text: str) -> int:
+    """argparse type: a number of steps, 1 … 10⁷."""
+    return _bounded_int(text, 1, MAX_STEPS, "a positive number of steps")
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed, 0 … 2⁶³ − 1 (numpy's seeds are non-negative)."""
+    return _bounded_int(text, 0, 2 ** 63 - 1, "a non-negative integer seed")
+
+
+def json_path(text: str) -> str:
+    """argparse type: a file path whose directory exists and is writable (checked before the run)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file path, got an empty string")
+    directory = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(directory):
+        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, expected a file path")
+    if not os.access(directory, os.W_OK):
+        raise argparse.ArgumentTypeError(f"directory {directory!r} is not writable")
+    return text
 
 
 def _float(text: str, allow_zero: bool) -> float:
@@ -102,28 +139,43 @@ def register(sub) -> None:
             p.add_argument(h.option, dest=name, default=None, type=positive_int, help=text)
         else:
             p.add_argument(h.option, dest=name, default=None, choices=h.choices, help=text)
-    p.add_argument("--steps", type=positive_int, default=None,
+    p.add_argument("--steps", type=steps_int, default=None,
                    help="gradient-descent steps (default: model-dependent, 2000 for mlp)")
     p.add_argument("--lr", type=positive_float, default=None, help="step size (default: model-dependent, 0.05 for mlp)")
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization (default: 0)")
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
                    help="derivative backend(s) (default: both)")
-    p.add_argument("--json", metavar="PATH", help="write the report as JSON to PATH")
+    p.add_argument("--only", action="append", metavar="PATTERN", default=None,
+                   help="check only the transformations with this name or matching this glob pattern "
+                        "(repeatable), e.g. --only 'rescale[0]' --only 'swap*'; drift laws are always tracked")
+    p.add_argument("--json", type=json_path, metavar="PATH", help="write the report as JSON to PATH")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=run_check)
 
 
+def _select(transformations: dict, patterns) -> dict:
+    if not patterns:
+        return transformations
+    # an exact name matches itself even though "[...]" would be a glob character class
+    return {n: t for n, t in transformations.items()
+            if any(n == p or fnmatch.fnmatchcase(n, p) for p in patterns)}
+
+
 def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
               weight_decay: float = 0.0, seed: int = 0, backend: str = "both", target: str | None = None,
-              task: str = "auto", **hyperparameters):
+              task: str = "auto", only=None, **hyperparameters):
     """Build, train and check a zoo model exactly as ``eqalg check`` does; returns the Report.
 
     Parameters mirror the command-line options: ``model`` (a :data:`~eqalg.models.zoo.ZOO`
     name), ``data`` (a data set name or a CSV path; default the model's), ``target`` / ``task``
     (CSV only), ``steps`` / ``lr`` (default the model's schedule), ``weight_decay``, ``seed``,
-    ``backend``, and the model's hyperparameters as keywords (``activation``, ``loss``,
-    ``hidden``, ``depth``, ``rank``, ``key_dim``, ``bias``; ``None`` = default).
+    ``backend``, ``only`` (glob patterns selecting transformations by name; None = all), and
+    the model's hyperparameters as keywords (``activation``, ``loss``, ``hidden``, ``depth``,
+    ``rank``, ``key_dim``, ``bias``; ``None`` = default).
+
+    The job refuses models with more than 10⁶ parameters and runs of more than 20 000 checks
+    (select transformations with ``only``) instead of running for hours or exhausting memory.
 
     Raises
     ------
@@ -137,13 +189,26 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     hp = entry.resolve(hyperparameters)
     ds = load_dataset(data or entry.default_data, target=target, task=task)
     m = entry.build(ds, **hp)
+    if m.space.size > MAX_PARAMETERS:
+        raise InvalidValueError(f"model: {m.space.size} parameters exceed the command line's limit of "
+                                f"{MAX_PARAMETERS}; use the Python API for larger models")
     steps = entry.steps if steps is None else steps
     lr = entry.lr if lr is None else lr
+    syms, ctrls = _select(m.symmetries(), only), _select(m.controls(), only)
+    if only and not (syms or ctrls):
+        raise InvalidValueError(f"only: no transformation matches {', '.join(only)}; "
+                                f"the catalogue has {', '.join(list(m.symmetries()) + list(m.controls()))}")
+    backends = 2 if backend == "both" else 1
+    n_checks = 2 * 2 * backends * (len(syms) + len(ctrls))
+    if n_checks > MAX_CHECKS:
+        raise InvalidValueError(f"this run would evaluate {n_checks} checks ({len(syms) + len(ctrls)} "
+                                f"transformations); select some with --only PATTERN (limit {MAX_CHECKS})")
     theta0 = m.init_params(np.random.default_rng(seed))
     quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m).items()]
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
     t1 = time.perf_counter()
-    report = check(m, {"init": theta0, "trained": traj.theta}, backend=backend)
+    report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
+    report.warnings = _training_warnings(m, traj)
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -152,6 +217,22 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
                        "check_seconds": time.perf_counter() - t1}
     report.conservation = [tr.to_dict() for tr in traj.quantities.values()]
     return report
+
+
+def _training_warnings(model, traj) -> list:
+    """Reasons to distrust the trained point as a *generic* point (they do not change verdicts)."""
+    out = []
+    if not traj.losses[-1] < traj.losses[0]:
+        out.append(f"training did not lower the loss ({traj.losses[0]:.4g} -> {traj.losses[-1]:.4g}); "
+                   "the step size may be too large")
+    inactive = getattr(model, "inactive_units", None)
+    if inactive is not None:
+        dead = inactive(traj.theta)
+        if dead.size:
+            out.append(f"{dead.size} hidden unit(s) {dead.tolist()[:10]} are zero on every sample at the trained "
+                       "point: there, some transformations that are not symmetries in general leave the loss "
+                       "unchanged, so negative controls may hold")
+    return out
 
 
 def _model_line(m: dict) -> str:
@@ -166,7 +247,8 @@ def run_check(args) -> int:
     """Run ``eqalg check`` from parsed arguments; print the report; return the exit status."""
     hyper = {name: getattr(args, name) for name in hyperparameter_options()}
     report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
-                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend, **hyper)
+                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
+                       only=args.only, **hyper)
     m, d, tr, s = report.model, report.data, report.training, report.summary()
     if not args.quiet:
         print(_model_line(m))
@@ -175,17 +257,19 @@ def run_check(args) -> int:
               f"seed {tr['seed']}: loss {tr['loss_init']:.4g} -> {tr['loss_final']:.4g}")
         print("\nchecks (role 'control' = not a symmetry: its identities must be violated; '!' = unexpected)")
         print(report.format_checks())
-        print("\nconserved quantities Q = 1/2 theta^T A theta along training (exact GD law T1)")
+        print("\nconserved quantities along training (Q = 1/2 theta^T A theta: exact GD law T1; c^T theta: T2)")
         if report.conservation:
             print(report.format_conservation())
         else:
-            print("(none: the catalogue has no symmetric linear generator for this model)")
+            print("(none: the catalogue has no symmetric linear generator or translation for this model)")
         print()
     print(f"summary: {s['identities_hold']}/{s['identities']} identities hold, "
           f"{s['controls_violated']}/{s['controls']} controls violated, {s['inconclusive']} inconclusive, "
           f"{s['conservation_laws_match']}/{s['conservation_laws']} drift laws match")
     for line in s["unexpected"]:
         print(f"  unexpected: {line}")
+    for line in report.warnings:
+        print(f"  warning: {line}")
     print("OK" if s["ok"] else "FAILED")
     if args.json:
         report.write_json(args.json)

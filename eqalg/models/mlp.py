@@ -272,6 +272,16 @@ class TwoLayerMLP(Model):
         z = self.X @ W1.T + (0.0 if b1 is None else b1)
         return z > 0
 
+    def inactive_units(self, theta) -> np.ndarray:
+        """Hidden units that are exactly 0 on every training sample (dead ReLUs), as indices.
+
+        At such units the data cannot distinguish many parameter changes, so transformations
+        that are not symmetries in general can leave the loss unchanged there (degenerate point).
+        """
+        W1, b1, _, _ = self._blocks(theta)
+        a = self.act.f(self.X @ W1.T + (0.0 if b1 is None else b1))
+        return np.flatnonzero(np.all(a == 0, axis=0))
+
     def at_kink(self, theta) -> bool:
         """True when a kinked σ has a pre-activation exactly at 0 for some sample (L not differentiable)."""
         if not self.act.piecewise:

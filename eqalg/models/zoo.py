@@ -20,6 +20,8 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from ..errors import InvalidValueError, UnknownNameError, check_choice
 from ..transforms.linear import LinearGenerator
 from .attention import BilinearAttention
@@ -340,11 +342,14 @@ def conserved_generators(model) -> dict:
 
     The model's own ``conserved_generators()`` when it has one (e.g. the balancedness basis of
     :class:`DeepLinear`, which the catalogue's non-symmetric gl generators do not provide), else
-    the symmetric, non-affine linear generators of its catalogue. Translations are left out:
-    their charges are exactly conserved (T2), so the drift check would compare round-off with 0.
+    the symmetric, non-affine linear generators of its catalogue; plus the catalogue's pure
+    translations J = c, whose charges cᵀθ obey (T2) (exactly conserved without weight decay: the
+    drift law then compares the measured drift with 0 up to the floating-point round-off bound).
     """
     own = getattr(model, "conserved_generators", None)
     if callable(own):
         return dict(own())
     return {name: t for name, t in model.symmetries().items()
-            if isinstance(t, LinearGenerator) and not t.is_affine and t.is_symmetric_matrix}
+            if isinstance(t, LinearGenerator)
+            and ((not t.is_affine and t.is_symmetric_matrix)
+                 or (t.is_affine and t.form == "diagonal" and not np.any(t.matrix)))}
