@@ -17,63 +17,70 @@ Quick tour
 True
 """
 
+from . import testing
 from .backends import Analytic, Backend, Estimate, FiniteDifference
 from .constraints import (CheckResult, Constraint, FiniteGradient, FiniteHessian, InfinitesimalGradient,
                           InfinitesimalHessian, derive, evaluate)
-from .datasets import Dataset, load_dataset, load_diabetes, load_iris, load_wine
-from .dynamics import Trajectory, gradient_descent
-from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression, TwoLayerMLP
-from .predictions import LinearQuantity, QuadraticQuantity, conserved_quantity
-from .report import Report, check
-from .space import ParameterSpace
-from .transforms import (ContinuousTransformation, DiscreteTransformation, LinearGenerator, MatrixMap,
-                         SignedPermutation, Transformation, act, compose, inverse, power)
-
 from .constraints_model import (CoupledGradient, CoupledHessian, FiniteOutputGradient, FiniteOutputHessian,
                                 FixedPointGradient, FlowGradient, FlowHessian, OutputGradient, OutputHessian,
                                 OutputRateGradient, OutputRateHessian, SymmetricPointHessian, fixed_point_constraints)
-from .dynamics import (SGD, Adam, HeavyBall, Optimizer, RMSProp, SignGD, commutation_residual, optimizer_commutes,
-                       run_optimizer)
+from .datasets import Dataset, load_dataset, load_diabetes, load_iris, load_wine
+from .dynamics import (SGD, Adam, HeavyBall, Optimizer, RMSProp, SignGD, Trajectory, commutation_residual,
+                       gradient_descent, optimizer_commutes, run_optimizer)
+from .models import CountingModel, MatrixFactorization, Model, SoftmaxRegression, TwoLayerMLP
+from .predictions import (AffineQuantity, ConservationCount, LinearQuantity, QuadraticQuantity,
+                          conservation_law_count, conserved_quantities, conserved_quantity)
 from .predictions.conservation import RateLawQuantity, homogeneity_norm_law, rate_law_quantity
-from .transforms import (ContinuousEquivariance, DiscreteEquivariance, Equivariance, InputMap, LinearOutputMap,
-                         ScalarMap, flow)
+from .models import ZOO, BilinearAttention, CallableModel, DeepLinear, MLP, NormalizedMLP, SigmoidMLP, build_model
+from .datasets import load_csv, make_lowrank_sensing, make_sequences, make_teacher_student
+from .report import Report, check
+from .space import ParameterSpace
+from .transforms import (BlockRepresentation, ClosureEvidence, ContinuousEquivariance, ContinuousTransformation,
+                         DiscreteEquivariance, DiscreteTransformation, Equivariance, ExpMap, FiniteGroup,
+                         FixedSubspace, GroupElement, InputMap, IsotropyLattice, LieAlgebra, LinearGenerator,
+                         LinearOutputMap, MatrixMap, MatrixRepresentation, RankDecision, Representation, ScalarMap,
+                         SignedPermutation, SubgroupLattice, Transformation, VectorField, act, alternating_group,
+                         bracket, compose, conjugate, cyclic_group, dihedral_group, direct_product, exp, flow,
+                         hyperoctahedral_group, inverse, natural_representation, power, symmetric_group,
+                         vector_field_bracket)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ParameterSpace",
+    # transformations and the algebra
     "Transformation", "ContinuousTransformation", "DiscreteTransformation", "LinearGenerator",
     "SignedPermutation", "MatrixMap", "compose", "inverse", "act", "power",
-    "Constraint", "InfinitesimalGradient", "InfinitesimalHessian", "FiniteGradient", "FiniteHessian",
-    "CheckResult", "derive", "evaluate",
-    "Backend", "Estimate", "Analytic", "FiniteDifference",
-    "Model", "CountingModel", "TwoLayerMLP", "MatrixFactorization", "SoftmaxRegression",
-    "Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset",
-    "gradient_descent", "Trajectory",
-    "QuadraticQuantity", "LinearQuantity", "conserved_quantity",
-    "check", "Report",
+    "VectorField", "bracket", "vector_field_bracket", "conjugate", "exp", "ExpMap",
+    "LieAlgebra", "ClosureEvidence", "RankDecision",
+    # equivariances
     "Equivariance", "ContinuousEquivariance", "DiscreteEquivariance", "ScalarMap", "LinearOutputMap", "InputMap",
     "flow",
-    "OutputGradient", "OutputHessian", "OutputRateGradient", "OutputRateHessian", "FiniteOutputGradient",
-    "FiniteOutputHessian", "FlowGradient", "FlowHessian", "CoupledGradient", "CoupledHessian",
-    "FixedPointGradient", "SymmetricPointHessian", "fixed_point_constraints",
-    "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law",
-    "Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer", "optimizer_commutes",
-    "commutation_residual",
-]
-
-# Finite groups (subgroup lattices, representations on parameter space) and conformance checks.
-from . import testing  # noqa: E402
-from .transforms import (BlockRepresentation, FiniteGroup, FixedSubspace, GroupElement,  # noqa: E402
-                         IsotropyLattice, MatrixRepresentation, Representation, SubgroupLattice, alternating_group,
-                         cyclic_group, dihedral_group, direct_product, hyperoctahedral_group, natural_representation,
-                         symmetric_group)
-
-__all__ += [
+    # finite groups
     "FiniteGroup", "GroupElement", "SubgroupLattice", "Representation", "BlockRepresentation",
     "MatrixRepresentation", "FixedSubspace", "IsotropyLattice", "natural_representation",
     "cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
-    "direct_product", "testing",
+    "direct_product",
+    # constraints and evaluation
+    "Constraint", "InfinitesimalGradient", "InfinitesimalHessian", "FiniteGradient", "FiniteHessian",
+    "OutputGradient", "OutputHessian", "OutputRateGradient", "OutputRateHessian", "FiniteOutputGradient",
+    "FiniteOutputHessian", "FlowGradient", "FlowHessian", "CoupledGradient", "CoupledHessian",
+    "FixedPointGradient", "SymmetricPointHessian", "fixed_point_constraints",
+    "CheckResult", "derive", "evaluate", "check", "Report",
+    "Backend", "Estimate", "Analytic", "FiniteDifference",
+    # models and data
+    "Model", "CountingModel", "TwoLayerMLP", "MatrixFactorization", "SoftmaxRegression",
+    "Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset",
+    # dynamics and predictions
+    "gradient_descent", "Trajectory",
+    "Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer", "optimizer_commutes",
+    "commutation_residual",
+    "QuadraticQuantity", "LinearQuantity", "AffineQuantity", "conserved_quantity", "conserved_quantities",
+    "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law",
+    "conservation_law_count", "ConservationCount",
+    "testing",
+    "MLP", "DeepLinear", "SigmoidMLP", "NormalizedMLP", "BilinearAttention", "CallableModel", "ZOO", "build_model",
+    "load_csv", "make_teacher_student", "make_lowrank_sensing", "make_sequences",
 ]
 
 # Symmetric points: isotypic decomposition, Hessian block structure, invariance of Fix(K) (MATH.md B6 (D3)-(D5)).

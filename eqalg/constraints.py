@@ -33,6 +33,7 @@ from .dispatch import GenericFunction
 from .errors import DispatchError, InvalidValueError, NonFiniteError, SpaceMismatchError
 from .models.base import CountingModel, Model
 from .transforms.base import ContinuousTransformation, DiscreteTransformation, Transformation
+from .transforms.lie import LieAlgebra
 from .transforms.linear import LinearGenerator
 
 __all__ = [
@@ -178,9 +179,10 @@ class CheckResult:
     status : str
         ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish),
         ``"non-smooth"`` (a kink at the point, inside every admissible finite-difference
-        stencil) or ``"inconclusive"`` (the backend's error estimate, times its safety factor,
-        exceeds 1e-4 of the scale: the numbers cannot resolve a violation that small, so a
-        "holds" would promise more than the backend can deliver).
+        stencil) or ``"inconclusive"`` (the residual is within tolerance, but the backend's error
+        estimate times its safety factor exceeds 1e-4 of the scale: the numbers cannot resolve a
+        violation that small, so "holds" would promise more than the backend can deliver). A
+        residual above the tolerance is "violated" whatever the error estimate.
     evaluations : dict
         ``{"loss": n, "gradient": n, "hvp": n}`` evaluations used (HVPs counted per direction).
     seconds : float
@@ -239,13 +241,13 @@ def derive(t) -> list:
 
     Parameters
     ----------
-    t : Transformation
+    t : Transformation or LieAlgebra
 
     Returns
     -------
     list of Constraint
         Continuous: [InfinitesimalGradient, InfinitesimalHessian]; discrete:
-        [FiniteGradient, FiniteHessian].
+        [FiniteGradient, FiniteHessian]; a LieAlgebra: those of every basis element.
 
     Raises
     ------
@@ -263,6 +265,12 @@ def _derive_continuous(t: ContinuousTransformation) -> list:
 @derive.register
 def _derive_discrete(t: DiscreteTransformation) -> list:
     return [FiniteGradient(t), FiniteHessian(t)]
+
+
+@derive.register
+def _derive_algebra(algebra: LieAlgebra) -> list:
+    # Every element of an algebra of symmetries is a symmetry: the constraints of a basis span them all.
+    return [c for b in algebra.basis for c in derive(b)]
 
 
 # -- evaluate ---------------------------------------------------------------------------------------------
@@ -331,12 +339,14 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> C
         tol = float(backend.tolerance(scale, error))
         if scale == 0 and residual == 0:
             passed, status = True, "trivial"
+        elif residual > tol:
+            # beyond even the error allowance: a violation, whatever the size of the error
+            passed, status = False, "violated"
         elif backend.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
-            # the backend's own error is too large relative to the terms to decide either way
+            # within tolerance only thanks to a large error estimate: cannot certify "holds"
             passed, status = None, "inconclusive"
         else:
-            passed = bool(residual <= tol)
-            status = "holds" if passed else "violated"
+            passed, status = True, "holds"
     kind = t.kind if t.is_symmetry else "equivariance"
     return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
                        backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,

@@ -121,6 +121,7 @@ class Report:
     model: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
     conservation_rtol: float = 1e-10
     symmetric_points: list = field(default_factory=list)
 
@@ -160,7 +161,8 @@ class Report:
     def to_dict(self) -> dict:
         """The JSON report (schema documented in README.md)."""
         return {"schema_version": SCHEMA_VERSION, "model": self.model, "data": self.data,
-                "training": self.training, "checks": [r.to_dict() for r in self.checks],
+                "training": self.training, "warnings": list(self.warnings),
+                "checks": [r.to_dict() for r in self.checks],
                 "conservation": self.conservation, "symmetric_points": self.symmetric_points,
                 "summary": self.summary()}
 

@@ -39,7 +39,10 @@ def test_tanh_json_report(tmp_path, capsys):
     assert {"flip[0]", "swap[0,1]", "rescale[0]", "rotate[0,1]"} <= names   # rescale/rotate are controls here
     assert all(c["passed"] is (not c["control"]) for c in checks)
     assert {c["transformation"] for c in checks if c["control"]} >= {"rescale[0]", "rotate[0,1]"}
-    assert report["conservation"] == []                                    # tanh: no continuous symmetry
+    # tanh has no rescalings; the cross-entropy head's 8 + 1 translations are tracked (T2)
+    assert sorted(c["quantity"] for c in report["conservation"]) == sorted(
+        [f"Q[translate_W2[:,{j}]]" for j in range(8)] + ["Q[translate_b2]"])
+    assert all(c["passed"] and abs(c["measured_drift"]) <= c["tolerance"] for c in report["conservation"])
     assert report["summary"]["ok"] is True
     assert "summary:" in capsys.readouterr().out
 
@@ -47,7 +50,7 @@ def test_tanh_json_report(tmp_path, capsys):
 def test_conservation_entries_in_json(tmp_path):
     path = tmp_path / "r.json"
     assert main(["check", "--steps", "200", "--backend", "analytic", "--json", str(path), "--quiet"]) == 0
-    cons = json.loads(path.read_text())["conservation"]
+    cons = [c for c in json.loads(path.read_text())["conservation"] if "rescale" in c["quantity"]]
     assert len(cons) == 8
     for c in cons:
         assert {"quantity", "start", "end", "measured_drift", "predicted_drift"} <= set(c)
@@ -74,6 +77,13 @@ def test_exit_status_1_when_a_control_holds(monkeypatch, capsys):
     (["check", "--lr", "nan"], "--lr"),
     (["check", "--hidden", "two"], "--hidden"),
     (["check", "--bogus"], "unrecognized"),
+    (["check", "--seed", "-1"], "--seed"),
+    (["check", "--steps", "2000000000000000000000"], "--steps"),
+    (["check", "--hidden", "99999999999999"], "--hidden"),
+    (["check", "--hidden", "1000", "--steps", "5"], "--only"),
+    (["check", "--json", "/nonexistent/dir/r.json"], "--json"),
+    (["check", "--json", ""], "--json"),
+    (["check", "--only", "no-such-transformation"], "only"),
     (["nonsense"], "invalid choice"),
 ])
 def test_bad_usage_is_one_line_and_status_2(argv, needle, capsys):
@@ -91,3 +101,22 @@ def test_console_entry_point_has_no_traceback():
     proc = subprocess.run([sys.executable, "-m", "eqalg", "check", "--steps", "0"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_only_selects_transformations_and_json_is_validated_before_the_run(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["check", "--only", "rescale[0]", "--only", "swap*", "--steps", "50", "--quiet",
+                 "--json", str(path)]) == 0
+    names = {c["transformation"] for c in json.loads(path.read_text())["checks"]}
+    assert names == {"rescale[0]"} | {f"swap[{j},{j + 1}]" for j in range(7)}
+    assert main(["check", "--json", str(tmp_path), "--steps", "5"]) == 2      # a directory, refused at once
+    assert "directory" in capsys.readouterr().err
+
+
+def test_degenerate_training_is_explained(capsys, tmp_path):
+    # a huge step kills ReLUs: controls then genuinely hold, and the report says why
+    path = tmp_path / "r.json"
+    assert main(["check", "--lr", "10", "--quiet", "--json", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "warning: training did not lower the loss" in out and "zero on every sample" in out
+    assert len(json.loads(path.read_text())["warnings"]) == 2

@@ -17,7 +17,7 @@ from ..errors import EqalgError
 __all__ = ["main", "ArgumentParser", "COMMAND_MODULES"]
 
 #: Modules providing subcommands (each has ``register(subparsers)``).
-COMMAND_MODULES = ("check", "group")
+COMMAND_MODULES = ("check", "models", "algebra", "group")
 
 
 class UsageError(Exception):
@@ -65,7 +65,8 @@ def main(argv=None) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"eqalg: error: {exc}", file=sys.stderr)
+        prog = f"eqalg {args.command}" if "args" in locals() and getattr(args, "command", None) else "eqalg"
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
 
 

@@ -1,50 +1,91 @@
 """``eqalg check``: train a model on bundled data and verify its symmetry constraints.
 
-The model is trained with seeded full-batch gradient descent; at initialization and after
-training, every transformation in its symmetry catalogue and every negative control is turned
-into constraints by :func:`~eqalg.constraints.derive` and evaluated with each backend. The
-conserved quantity Q_j = ½θᵀA_jθ of each symmetric linear generator is tracked along training
-and its measured drift compared with the exact GD law (T1) (MATH.md B8).
+The model (any model of the zoo, :mod:`eqalg.models.zoo`; default the two-layer ReLU MLP) is
+trained with seeded full-batch gradient descent; at initialization and after training, every
+transformation in its symmetry catalogue and every negative control is turned into constraints
+by :func:`~eqalg.constraints.derive` and evaluated with each backend. The conserved quantity
+Q = ½θᵀSθ of each symmetric linear generator S (the model's ``conserved_generators()`` when it
+has them) is tracked along training and its measured drift compared with the exact GD law (T1)
+(MATH.md B8). Data: a bundled or synthetic data set by name, or any CSV file (``--target``).
 
-``--no-bias`` builds a bias-free network; when it is homogeneous (ReLU, leaky ReLU, linear: k = 2)
-the homogeneity equivariances (Euler identities (M1)–(M4), finite forms) with their wrong-degree
-controls are checked too and the exact discrete-time norm law of ½‖θ‖² is tracked (MATH.md B4).
-``--tied K`` / ``--zeroed K`` (odd σ) synthesize symmetric points, train from them and compare the
-Hessian's block structure and eigenvalue multiplicities with the isotypic decomposition of the
-stabilizer (MATH.md B6 (D3)–(D5); :func:`~eqalg.predictions.symmetric_points.symmetric_point_study`).
+A bias-free homogeneous network (``--no-bias`` with relu, leaky_relu or linear: k = 2) is also
+checked against its homogeneity equivariances (Euler identities (M1)–(M4) and finite forms, with
+wrong-degree controls), and the exact discrete-time norm law of ½‖θ‖² is tracked (MATH.md B4).
+``--tied K`` / ``--zeroed K`` (two-layer MLP; zeroed: odd σ) synthesize symmetric points, train from
+them and compare the Hessian's block structure and eigenvalue multiplicities with the isotypic
+decomposition of the stabilizer (MATH.md B6 (D3)–(D5);
+:func:`~eqalg.predictions.symmetric_points.symmetric_point_study`).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import os
 import time
 
 import numpy as np
 
 from ..backends.base import BACKEND_NAMES
 from ..datasets import DATASETS, load_dataset
+from ..datasets.csvfile import TASKS
 from ..dynamics import gradient_descent
-from ..models.functions import ACTIVATIONS, LOSSES
-from ..models.mlp import TwoLayerMLP
+from ..errors import InvalidValueError
+from ..models.zoo import ZOO, conserved_generators, get_entry
 from ..predictions.conservation import conserved_quantity, homogeneity_norm_law
 from ..predictions.symmetric_points import symmetric_point_study, validate_symmetric_points
 from ..report import check
-from ..transforms.linear import LinearGenerator
 
-__all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float"]
+__all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
+           "hyperparameter_options", "data_spec"]
 
-MODELS = ("mlp",)
+MODELS = tuple(ZOO)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a positive integer."""
+#: Upper bounds of the command line (the Python API has its own, larger, limits).
+MAX_INT_OPTION = 10 ** 6
+MAX_STEPS = 10 ** 7
+MAX_PARAMETERS = 10 ** 6
+MAX_CHECKS = 20000
+
+
+def _bounded_int(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {what} between {low} and {high}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a positive integer (at most 10⁶)."""
+    return _bounded_int(text, 1, MAX_INT_OPTION, "a positive integer")
+
+
+def steps_int(text: str) -> int:
+    """argparse type: a number of steps, 1 … 10⁷."""
+    return _bounded_int(text, 1, MAX_STEPS, "a positive number of steps")
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed, 0 … 2⁶³ − 1 (numpy's seeds are non-negative)."""
+    return _bounded_int(text, 0, 2 ** 63 - 1, "a non-negative integer seed")
+
+
+def json_path(text: str) -> str:
+    """argparse type: a file path whose directory exists and is writable (checked before the run)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file path, got an empty string")
+    directory = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(directory):
+        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, expected a file path")
+    if not os.access(directory, os.W_OK):
+        raise argparse.ArgumentTypeError(f"directory {directory!r} is not writable")
+    return text
 
 
 def _float(text: str, allow_zero: bool) -> float:
@@ -58,6 +99,13 @@ def _float(text: str, allow_zero: bool) -> float:
     return value
 
 
+def data_spec(text: str) -> str:
+    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path."""
+    if text in DATASETS or text.lower().endswith(".csv") or os.sep in text:
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or a path to a CSV file, got {text!r}")
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     return _float(text, allow_zero=False)
@@ -68,59 +116,128 @@ def nonnegative_float(text: str) -> float:
     return _float(text, allow_zero=True)
 
 
+def hyperparameter_options() -> dict:
+    """``{name: (Hyperparameter, [models using it])}`` over the whole zoo (one option per name)."""
+    out = {}
+    for entry in ZOO.values():
+        for h in entry.hyperparameters:
+            out.setdefault(h.name, (h, []))[1].append(entry.name)
+    return out
+
+
 def register(sub) -> None:
     """Add the ``check`` subcommand to an argparse subparsers object."""
     p = sub.add_parser("check", help="derive and verify a trained model's symmetry constraints",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", default="mlp", choices=MODELS, help="model family (default: mlp)")
-    p.add_argument("--data", default="iris", choices=tuple(DATASETS), help="bundled data set (default: iris)")
-    p.add_argument("--activation", default="relu", choices=tuple(ACTIVATIONS), help="hidden activation (default: relu)")
-    p.add_argument("--loss", default=None, choices=tuple(LOSSES),
-                   help="loss (default: cross_entropy for classification, mse for regression)")
-    p.add_argument("--hidden", type=positive_int, default=8, help="hidden units (default: 8)")
-    p.add_argument("--steps", type=positive_int, default=2000, help="gradient-descent steps (default: 2000)")
-    p.add_argument("--lr", type=positive_float, default=0.05, help="step size (default: 0.05)")
+    p.add_argument("--model", default="mlp", choices=MODELS, help="model of the zoo (default: mlp; see `eqalg models`)")
+    p.add_argument("--data", default=None, type=data_spec, metavar="NAME|PATH.csv",
+                   help=f"data set: {', '.join(DATASETS)}, or a CSV file with a header row "
+                        "(default: the model's default, iris for mlp)")
+    p.add_argument("--target", default=None, metavar="COLUMN",
+                   help="CSV data only: name of the target column (default: the last column)")
+    p.add_argument("--task", default="auto", choices=TASKS,
+                   help="CSV data only: classification (labels, one-hot) or regression (default: auto, "
+                        "regression when every target value is numeric)")
+    for name, (h, models) in hyperparameter_options().items():
+        defaults = sorted({str(ZOO[m].defaults()[name]) for m in models})
+        default = defaults[0] if len(defaults) == 1 else "model-dependent"
+        text = f"{h.help} (models: {', '.join(models)}; default: {default})"
+        if h.kind is bool:
+            p.add_argument(h.option, dest=name, default=None, action=argparse.BooleanOptionalAction, help=text)
+        elif h.kind is int:
+            p.add_argument(h.option, dest=name, default=None, type=positive_int, help=text)
+        else:
+            p.add_argument(h.option, dest=name, default=None, choices=h.choices, help=text)
+    p.add_argument("--steps", type=steps_int, default=None,
+                   help="gradient-descent steps (default: model-dependent, 2000 for mlp)")
+    p.add_argument("--lr", type=positive_float, default=None, help="step size (default: model-dependent, 0.05 for mlp)")
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization (default: 0)")
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
                    help="derivative backend(s) (default: both)")
-    p.add_argument("--no-bias", dest="bias", action="store_false",
-                   help="bias-free network (homogeneous for relu, leaky_relu, linear: adds homogeneity rows)")
+    p.add_argument("--only", action="append", metavar="PATTERN", default=None,
+                   help="check only the transformations with this name or matching this glob pattern "
+                        "(repeatable), e.g. --only 'rescale[0]' --only 'swap*'; drift laws are always tracked")
     p.add_argument("--tied", type=positive_int, default=0, metavar="K",
-                   help="symmetric point with K >= 2 identical hidden neurons: Hessian blocks and multiplicities")
+                   help="two-layer MLP: also a symmetric point with K >= 2 identical hidden neurons (Hessian "
+                        "blocks and eigenvalue multiplicities)")
     p.add_argument("--zeroed", type=positive_int, default=0, metavar="K",
-                   help="symmetric point with K zeroed hidden neurons (odd activations: tanh, linear)")
-    p.add_argument("--json", metavar="PATH", help="write the report as JSON to PATH")
+                   help="two-layer MLP with an odd activation (tanh, linear): also a symmetric point with K "
+                        "zeroed hidden neurons")
+    p.add_argument("--json", type=json_path, metavar="PATH", help="write the report as JSON to PATH")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=run_check)
 
 
-def check_job(*, data: str = "iris", activation: str = "relu", loss: str | None = None, hidden: int = 8,
-              steps: int = 2000, lr: float = 0.05, weight_decay: float = 0.0, seed: int = 0,
-              backend: str = "both", bias: bool = True, tied: int = 0, zeroed: int = 0):
-    """Build, train and check a model exactly as ``eqalg check`` does; returns the Report.
+def _select(transformations: dict, patterns) -> dict:
+    if not patterns:
+        return transformations
+    # an exact name matches itself even though "[...]" would be a glob character class
+    return {n: t for n, t in transformations.items()
+            if any(n == p or fnmatch.fnmatchcase(n, p) for p in patterns)}
 
-    Parameters mirror the command-line options. Raises the eqalg exceptions of the parts
-    (unknown names, invalid values, diverged training).
+
+def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
+              weight_decay: float = 0.0, seed: int = 0, backend: str = "both", target: str | None = None,
+              task: str = "auto", only=None, tied: int = 0, zeroed: int = 0, **hyperparameters):
+    """Build, train and check a zoo model exactly as ``eqalg check`` does; returns the Report.
+
+    Parameters mirror the command-line options: ``model`` (a :data:`~eqalg.models.zoo.ZOO`
+    name), ``data`` (a data set name or a CSV path; default the model's), ``target`` / ``task``
+    (CSV only), ``steps`` / ``lr`` (default the model's schedule), ``weight_decay``, ``seed``,
+    ``backend``, ``only`` (glob patterns selecting transformations by name; None = all), and
+    the model's hyperparameters as keywords (``activation``, ``loss``, ``hidden``, ``depth``,
+    ``rank``, ``key_dim``, ``bias``; ``None`` = default). A bias-free homogeneous model also gets
+    its homogeneity rows and norm law; ``tied`` / ``zeroed`` add symmetric points (two-layer MLP).
+
+    The job refuses models with more than 10⁶ parameters and runs of more than 20 000 checks
+    (select transformations with ``only``) instead of running for hours or exhausting memory.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown model, data set, or a hyperparameter that does not apply to the model.
+    InvalidValueError, ShapeError, NonFiniteError
+        Invalid values, data the model cannot use, CSV errors, diverged training.
     """
     t0 = time.perf_counter()
-    ds = load_dataset(data)
-    loss = loss or ("cross_entropy" if ds.task == "classification" else "mse")
-    model = TwoLayerMLP(ds.X, ds.Y, hidden, activation, loss, bias=bias)
-    validate_symmetric_points(model, tied, zeroed)
-    theta0 = model.init_params(np.random.default_rng(seed))
-    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in model.symmetries().items()
-                  if isinstance(t, LinearGenerator) and not t.is_affine and t.is_symmetric_matrix]
+    entry = get_entry(model)
+    hp = entry.resolve(hyperparameters)
+    ds = load_dataset(data or entry.default_data, target=target, task=task)
+    m = entry.build(ds, **hp)
+    if m.space.size > MAX_PARAMETERS:
+        raise InvalidValueError(f"model: {m.space.size} parameters exceed the command line's limit of "
+                                f"{MAX_PARAMETERS}; use the Python API for larger models")
+    steps = entry.steps if steps is None else steps
+    lr = entry.lr if lr is None else lr
+    if tied or zeroed:
+        if not all(hasattr(m, a) for a in ("tie_neurons", "zero_neurons", "discrete_symmetry_group")):
+            raise InvalidValueError(f"tied, zeroed: symmetric points need a two-layer MLP (--model mlp --depth 2), "
+                                    f"got {type(m).__name__}")
+        validate_symmetric_points(m, tied, zeroed)
     rows = ctrl = {}
-    if model.homogeneity_degree is not None:      # bias-free homogeneous network: Euler identities, norm law
-        rows = {k: v for k, v in model.equivariances().items() if k.startswith("homogeneity")}
-        ctrl = {k: v for k, v in model.equivariance_controls().items() if k.startswith("homogeneity")}
-        quantities.append(homogeneity_norm_law(model))
-    traj = gradient_descent(model, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
+    if getattr(m, "homogeneity_degree", None) is not None and hasattr(m, "equivariances"):
+        # bias-free homogeneous network: Euler identities (M1)-(M4) with wrong-degree controls
+        rows = {k: v for k, v in m.equivariances().items() if k.startswith("homogeneity")}
+        ctrl = {k: v for k, v in m.equivariance_controls().items() if k.startswith("homogeneity")}
+    syms, ctrls = _select({**m.symmetries(), **rows}, only), _select({**m.controls(), **ctrl}, only)
+    if only and not (syms or ctrls):
+        raise InvalidValueError(f"only: no transformation matches {', '.join(only)}; "
+                                f"the catalogue has {', '.join(list(m.symmetries()) + list(m.controls()))}")
+    backends = 2 if backend == "both" else 1
+    n_checks = 2 * 2 * backends * (len(syms) + len(ctrls))
+    if n_checks > MAX_CHECKS:
+        raise InvalidValueError(f"this run would evaluate {n_checks} checks ({len(syms) + len(ctrls)} "
+                                f"transformations); select some with --only PATTERN (limit {MAX_CHECKS})")
+    theta0 = m.init_params(np.random.default_rng(seed))
+    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m).items()]
+    if rows:
+        quantities.append(homogeneity_norm_law(m))          # exact discrete-time rate law of ½‖θ‖² (B4)
+    traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
     t1 = time.perf_counter()
-    report = check(model, {"init": theta0, "trained": traj.theta}, {**model.symmetries(), **rows},
-                   {**model.controls(), **ctrl}, backend=backend)
-    report.model = model.describe()
+    report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
+    report.warnings = _training_warnings(m, traj)
+    report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
                        "weight_decay": weight_decay, "seed": seed, "loss_init": float(traj.losses[0]),
@@ -128,33 +245,57 @@ def check_job(*, data: str = "iris", activation: str = "relu", loss: str | None 
                        "check_seconds": time.perf_counter() - t1}
     report.conservation = [tr.to_dict() for tr in traj.quantities.values()]
     if tied or zeroed:
-        report.symmetric_points = symmetric_point_study(model, theta0, lr, steps, tied=tied, zeroed=zeroed,
+        report.symmetric_points = symmetric_point_study(m, theta0, lr, steps, tied=tied, zeroed=zeroed,
                                                         weight_decay=weight_decay)
         report.training["symmetric_points_seconds"] = time.perf_counter() - t1 - report.training["check_seconds"]
     return report
 
 
+def _training_warnings(model, traj) -> list:
+    """Reasons to distrust the trained point as a *generic* point (they do not change verdicts)."""
+    out = []
+    if not traj.losses[-1] < traj.losses[0]:
+        out.append(f"training did not lower the loss ({traj.losses[0]:.4g} -> {traj.losses[-1]:.4g}); "
+                   "the step size may be too large")
+    inactive = getattr(model, "inactive_units", None)
+    if inactive is not None:
+        dead = inactive(traj.theta)
+        if dead.size:
+            out.append(f"{dead.size} hidden unit(s) {dead.tolist()[:10]} are zero on every sample at the trained "
+                       "point: there, some transformations that are not symmetries in general leave the loss "
+                       "unchanged, so negative controls may hold")
+    return out
+
+
+def _model_line(m: dict) -> str:
+    if m.get("class") == "TwoLayerMLP":
+        return (f"model: two-layer MLP {m['inputs']}-{m['hidden']}-{m['outputs']}, activation {m['activation']}, "
+                f"loss {m['loss']}, D = {m['parameters']}{'' if m.get('bias', True) else ', no biases'}")
+    details = ", ".join(f"{k} {v}" for k, v in m.items() if k not in ("name", "class", "parameters"))
+    return f"model: {m['name']} ({m['class']}), {details}, D = {m['parameters']}"
+
+
 def run_check(args) -> int:
     """Run ``eqalg check`` from parsed arguments; print the report; return the exit status."""
-    report = check_job(data=args.data, activation=args.activation, loss=args.loss, hidden=args.hidden,
-                       steps=args.steps, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
-                       backend=args.backend, bias=args.bias, tied=args.tied, zeroed=args.zeroed)
+    hyper = {name: getattr(args, name) for name in hyperparameter_options()}
+    report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
+                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
+                       only=args.only, tied=args.tied, zeroed=args.zeroed, **hyper)
     m, d, tr, s = report.model, report.data, report.training, report.summary()
     if not args.quiet:
-        print(f"model: two-layer MLP {m['inputs']}-{m['hidden']}-{m['outputs']}, activation {m['activation']}, "
-              f"loss {m['loss']}, D = {m['parameters']}{'' if m['bias'] else ', no biases'}")
+        print(_model_line(m))
         print(f"data: {d['name']} ({d['n_samples']} samples, {d['n_features']} features; {d['source']})")
         print(f"training: {tr['steps']} steps of full-batch GD, lr {tr['lr']}, weight decay {tr['weight_decay']}, "
               f"seed {tr['seed']}: loss {tr['loss_init']:.4g} -> {tr['loss_final']:.4g}")
         print("\nchecks (role 'control' = not a symmetry: its identities must be violated; '!' = unexpected)")
         print(report.format_checks())
-        print("\nconserved quantities Q = 1/2 theta^T A theta along training (exact GD law T1)"
+        print("\nconserved quantities along training (Q = 1/2 theta^T A theta: exact GD law T1; c^T theta: T2)"
               + ("; rate law of 1/2|theta|^2 (homogeneity, exact GD form)"
                  if any(c["quantity"].startswith("1/2|theta|^2") for c in report.conservation) else ""))
         if report.conservation:
             print(report.format_conservation())
         else:
-            print("(none: the catalogue has no symmetric linear generator for this activation)")
+            print("(none: the catalogue has no symmetric linear generator or translation for this model)")
         if report.symmetric_points:
             print("\nsymmetric points: Hessian blocks and eigenvalue multiplicities in Fix(K) (MATH.md D3-D5)")
             print(report.format_symmetric_points())
@@ -166,6 +307,8 @@ def run_check(args) -> int:
              if s["symmetric_points"] else ""))
     for line in s["unexpected"]:
         print(f"  unexpected: {line}")
+    for line in report.warnings:
+        print(f"  warning: {line}")
     print("OK" if s["ok"] else "FAILED")
     if args.json:
         report.write_json(args.json)

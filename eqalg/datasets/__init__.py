@@ -1,23 +1,33 @@
-"""Bundled real data sets (package data) and their loaders.
+"""Bundled real data sets (package data), seeded synthetic data sets, user CSV files.
 
 Every loader returns a :class:`Dataset` with standardized features (zero mean, unit variance per
 column, population standard deviation) and targets ready for a loss: one-hot rows for
 classification, a standardized column for regression. Provenance and license are recorded in
 each loader's docstring and in ``Dataset.source``.
+
+:func:`load_dataset` resolves a name — ``iris``, ``wine``, ``diabetes`` (bundled real data),
+``synthetic-teacher``, ``synthetic-lowrank``, ``synthetic-seq`` (:mod:`.synthetic`) — or a path
+to a CSV file (:func:`~eqalg.datasets.csvfile.load_csv`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
 
-from ..errors import UnknownNameError
+from ..errors import InvalidValueError, UnknownNameError
 
-__all__ = ["Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset", "DATASETS", "standardize", "one_hot"]
+__all__ = ["Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset", "DATASETS", "standardize", "one_hot",
+           "load_csv", "make_teacher_student", "make_lowrank_sensing", "make_sequences", "STRUCTURES"]
+
+#: Shapes of data a model can consume: ``tabular`` X (N, d), Y (N, o); ``sensing`` X = measurement
+#: matrices (N, n, m), Y (N, 1); ``sequence`` X (N, T, d), Y (N, T, o).
+STRUCTURES = ("tabular", "sensing", "sequence")
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,12 @@ class Dataset:
         Class labels (classification) or the target column name (regression).
     source : str
         Provenance and license, one line.
+    labels : ndarray (N,) of int, optional
+        Class indices (classification).
+    structure : str
+        ``"tabular"`` (default), ``"sensing"`` or ``"sequence"`` (see :data:`STRUCTURES`).
+    meta : dict
+        Generator arguments and other provenance details (e.g. the sensing matrix shape).
     """
 
     name: str
@@ -48,6 +64,8 @@ class Dataset:
     target_names: tuple
     source: str
     labels: np.ndarray = field(default=None, repr=False)
+    structure: str = "tabular"
+    meta: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_samples(self) -> int:
@@ -55,13 +73,29 @@ class Dataset:
         return self.X.shape[0]
 
     def describe(self) -> dict:
-        """JSON-ready summary (the ``data`` entry of reports)."""
-        return {"name": self.name, "task": self.task, "n_samples": int(self.X.shape[0]),
-                "n_features": int(self.X.shape[1]), "n_outputs": int(self.Y.shape[1]),
-                "features": list(self.feature_names), "targets": list(self.target_names),
-                "preprocessing": "features standardized (zero mean, unit variance); "
-                                 + ("targets one-hot" if self.task == "classification" else "target standardized"),
-                "source": self.source}
+        """JSON-ready summary (the ``data`` entry of reports).
+
+        ``n_features`` counts the last axis of X (per token for sequences) and the entries of
+        one measurement matrix for sensing data; small ``meta`` entries are included.
+        """
+        if self.structure == "sensing":
+            n_features = int(np.prod(self.X.shape[1:]))
+            prep = "sensing matrices with i.i.d. N(0, 1) entries; raw measurements"
+        elif self.structure == "sequence":
+            n_features = int(self.X.shape[-1])
+            prep = "token embeddings; per-token targets"
+        else:
+            n_features = int(self.X.shape[1])
+            prep = ("features standardized (zero mean, unit variance); "
+                    + ("targets one-hot" if self.task == "classification" else "target standardized"))
+        out = {"name": self.name, "task": self.task, "structure": self.structure, "n_samples": int(self.X.shape[0]),
+               "n_features": n_features, "n_outputs": int(self.Y.shape[-1]),
+               "features": list(self.feature_names), "targets": list(self.target_names),
+               "preprocessing": prep, "source": self.source}
+        small = {k: v for k, v in self.meta.items() if not isinstance(v, (list, tuple)) or len(v) <= 4}
+        if small:
+            out["meta"] = small
+        return out
 
 
 def standardize(a: np.ndarray) -> np.ndarray:
@@ -142,18 +176,45 @@ def load_diabetes() -> Dataset:
                     "Efron et al. (2004) diabetes data (via scikit-learn, BSD-3-Clause)")
 
 
-DATASETS = {"iris": load_iris, "wine": load_wine, "diabetes": load_diabetes}
+from .csvfile import load_csv  # noqa: E402  (needs Dataset, standardize, one_hot)
+from .synthetic import make_lowrank_sensing, make_sequences, make_teacher_student  # noqa: E402
+
+#: Data sets by name: the bundled real data and the default synthetic data sets (seed 0).
+DATASETS = {"iris": load_iris, "wine": load_wine, "diabetes": load_diabetes,
+            "synthetic-teacher": make_teacher_student, "synthetic-lowrank": make_lowrank_sensing,
+            "synthetic-seq": make_sequences}
 
 
-def load_dataset(name: str) -> Dataset:
-    """Load a bundled data set by name (``iris``, ``wine``, ``diabetes``).
+def _looks_like_path(name: str) -> bool:
+    return name.lower().endswith(".csv") or os.sep in name or (os.altsep is not None and os.altsep in name)
+
+
+def load_dataset(name: str, *, target: str | None = None, task: str = "auto") -> Dataset:
+    """Load a data set by name (:data:`DATASETS`) or from a CSV file path.
+
+    Parameters
+    ----------
+    name : str
+        ``iris``, ``wine``, ``diabetes``, ``synthetic-teacher``, ``synthetic-lowrank``,
+        ``synthetic-seq``, or a path to a CSV file (ending in ``.csv`` or containing a path
+        separator).
+    target, task
+        For CSV files only: the target column and the task (see :func:`load_csv`).
 
     Raises
     ------
     UnknownNameError
-        ``name`` is not a bundled data set.
+        ``name`` is neither a known data set nor a CSV path.
+    InvalidValueError
+        ``target`` or ``task`` given for a named data set; CSV errors (see :func:`load_csv`).
     """
-    if name not in DATASETS:
-        raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)}; got {name!r}")
-    return DATASETS[name]()
+    if not isinstance(name, str):
+        raise UnknownNameError(f"data: expected a data set name or a CSV path, got {type(name).__name__}")
+    if name in DATASETS:
+        if target is not None or task != "auto":
+            raise InvalidValueError(f"target, task: apply only to CSV files, not to the data set {name!r}")
+        return DATASETS[name]()
+    if _looks_like_path(name):
+        return load_csv(name, target, task=task)
+    raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)} or a path to a CSV file; got {name!r}")
 

@@ -178,10 +178,72 @@ class MatrixFactorization(Model):
                              -sp.kron(sp.eye_array(self.m), sp.csr_array(M))], format="csr")
         return LinearGenerator(mat, self.space, name=name)
 
+    def output_fields(self, theta, X=None) -> list:
+        """The gradient fields θ' ↦ ∇_θ f_k(θ') of the measurements f_k = ⟨A_k, U Vᵀ⟩ (exactly linear).
+
+        ∇_U f_k = A_k V, ∇_V f_k = A_kᵀ U, so J_k(θ') = H_k θ' with the constant symmetric
+        H_k = ∇²f_k: H[U[a, c], V[b, c]] = A_k[a, b] for every column c (sparse, MATH.md B3).
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+            Validated only: the fields do not depend on the point.
+        X : array_like (N, n, m), optional
+            Measurement matrices A_k; default: the model's own (every entry E_ab for a full
+            observation, the sensing matrices otherwise). All n·m entries give the laws valid
+            for every data set.
+
+        Returns
+        -------
+        list of LinearGenerator
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+        """
+        self.validate_theta(theta)
+        n, m, r = self.n, self.m, self.rank
+        if X is None:
+            A = (np.eye(n * m).reshape(n * m, n, m) if self.target is not None else self.sensing)
+        else:
+            A = np.asarray(X, dtype=np.float64)
+            if A.ndim != 3 or A.shape[1:] != (n, m) or A.shape[0] == 0:
+                raise ShapeError(f"X: expected measurement matrices of shape (N, {n}, {m}), got {A.shape}")
+            if not np.all(np.isfinite(A)):
+                raise NonFiniteError("X: expected finite entries")
+        u = self.space["U"].indices.reshape(n, r)
+        v = self.space["V"].indices.reshape(m, r)
+        out = []
+        for k, Ak in enumerate(A):
+            a, b = np.nonzero(Ak)
+            rows = u[a].ravel()
+            cols = v[b].ravel()
+            vals = np.repeat(Ak[a, b], r)
+            mat = sp.csr_array((np.concatenate([vals, vals]), (np.concatenate([rows, cols]),
+                                                               np.concatenate([cols, rows]))),
+                               shape=(self.space.size,) * 2)
+            out.append(LinearGenerator(mat, self.space, name=f"grad f[{k}]"))
+        return out
+
     def _unit(self, a, b):
         E = np.zeros((self.rank, self.rank))
         E[a, b] = 1.0
         return E
+
+    def conserved_generators(self) -> dict:
+        """A_M for symmetric M (E_ab + E_ba, a < b, and E_aa): ½θᵀA_Mθ = ½⟨M, UᵀU − VᵀV⟩ (MATH.md (L4)).
+
+        That is (UᵀU − VᵀV)_ab off the diagonal and ½(UᵀU − VᵀV)_aa on it.
+
+        The r(r+1)/2 balancedness entries, conserved by gradient flow; gradient descent changes
+        each by exactly ½η² gᵀA_M g per step (T1) (Marcotte, Gribonval & Peyré 2023).
+        """
+        out = {}
+        for a in range(self.rank):
+            for b in range(a, self.rank):
+                M = self._unit(a, b) + (self._unit(b, a) if a != b else 0.0)
+                out[f"C[{a},{b}]"] = self.gl_generator(M, name=f"C[{a},{b}]")
+        return out
 
     def symmetries(self) -> dict:
         """GL(r) basis generators ``gl[a,b]`` (M = E_ab), column swaps and column sign flips."""

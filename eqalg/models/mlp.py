@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.equivariance import Equivariance
@@ -272,6 +272,16 @@ class TwoLayerMLP(Model):
         z = self.X @ W1.T + (0.0 if b1 is None else b1)
         return z > 0
 
+    def inactive_units(self, theta) -> np.ndarray:
+        """Hidden units that are exactly 0 on every training sample (dead ReLUs), as indices.
+
+        At such units the data cannot distinguish many parameter changes, so transformations
+        that are not symmetries in general can leave the loss unchanged there (degenerate point).
+        """
+        W1, b1, _, _ = self._blocks(theta)
+        a = self.act.f(self.X @ W1.T + (0.0 if b1 is None else b1))
+        return np.flatnonzero(np.all(a == 0, axis=0))
+
     def at_kink(self, theta) -> bool:
         """True when a kinked σ has a pre-activation exactly at 0 for some sample (L not differentiable)."""
         if not self.act.piecewise:
@@ -341,25 +351,142 @@ class TwoLayerMLP(Model):
         """Negate neuron j's incoming and outgoing parameters (MATH.md §C #13)."""
         return SignedPermutation.negate(self.space, *self.neuron_in(j), *self.neuron_out(j), name=f"flip[{j}]")
 
-    def rotation_generator(self, i: int, j: int) -> LinearGenerator:
-        """Skew generator M = e_j e_iᵀ − e_i e_jᵀ of gl(h) acting as δW1 = MW1, δb1 = Mb1, δW2 = −W2M.
-
-        A symmetry for linear σ (GL(h), MATH.md §C #3); not one for nonlinear σ.
-        """
+    def _unit(self, i, j, sign=1.0):
         self._check_neuron(i)
         self._check_neuron(j)
+        M = np.zeros((self.hidden, self.hidden))
+        M[i, j] += sign
+        return M
+
+    def rotation_generator(self, i: int, j: int) -> LinearGenerator:
+        """Skew generator M = e_j e_iᵀ − e_i e_jᵀ of gl(h) (see :meth:`gl_generator`): mixes neurons i, j.
+
+        A symmetry for linear σ (GL(h), MATH.md §C #3); not one for nonlinear σ. Skew, so it has
+        no conserved quadratic of its own (L4).
+        """
+        return self.gl_generator(self._unit(j, i) - self._unit(i, j), name=f"rotate[{i},{j}]")
+
+    def symmetric_gl_generator(self, i: int, j: int) -> LinearGenerator:
+        """Symmetric generator M = e_i e_jᵀ + e_j e_iᵀ of gl(h); its charge is (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)_ij."""
+        if i == j:
+            raise InvalidValueError("i, j: expected two different neurons (i == j is the rescaling)")
+        return self.gl_generator(self._unit(i, j) + self._unit(j, i), name=f"glsym[{i},{j}]")
+
+    def softmax_translations(self) -> dict:
+        """Translations of the output layer that shift every logit equally (cross-entropy only).
+
+        ``translate_W2[:,j]`` adds a common number to column j of W2 (W2 ↦ W2 + 1vᵀ) and
+        ``translate_b2`` to every entry of b2: the softmax is unchanged, so gᵀc = 0 and H c = 0
+        at every θ (MATH.md (L7), §C #9), and cᵀθ decays exactly as (1 − ηλ)^k (T2).
+        """
+        out = {}
+        for j in range(self.hidden):
+            c = self.space.indicator(self.space["W2"][:, j])
+            out[f"translate_W2[:,{j}]"] = LinearGenerator.translation(c, self.space, name=f"translate_W2[:,{j}]")
+        if self.bias:
+            c = self.space.indicator(self.space["b2"])
+            out["translate_b2"] = LinearGenerator.translation(c, self.space, name="translate_b2")
+        return out
+
+    def gl_generator(self, M, *, name=None) -> LinearGenerator:
+        """Generator of GL(h) for M ∈ gl(h): δW1 = M W1, δb1 = M b1, δW2 = −W2 M (sparse).
+
+        A symmetry for linear σ (MATH.md §C #3; the hidden layer can be reparameterized by any
+        G ∈ GL(h)); for positively homogeneous σ only diagonal M are, for other σ none.
+        ``rotation_generator(i, j)`` is the skew case M = e_j e_iᵀ − e_i e_jᵀ. The generator is a
+        symmetric matrix iff M is, and then ½θᵀA_Mθ = ½ tr(M (W1W1ᵀ + b1b1ᵀ − W2ᵀW2)) is
+        conserved by gradient flow (L4).
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+            ``M`` is not a finite (h, h) array.
+        """
+        h = self.hidden
+        M = np.asarray(M, dtype=np.float64)
+        if M.shape != (h, h):
+            raise ShapeError(f"M: expected shape ({h}, {h}), got {M.shape}")
+        if not np.all(np.isfinite(M)):
+            raise NonFiniteError("M: expected finite entries")
+        a, b = np.nonzero(M)
         rows, cols, vals = [], [], []
-        # δ(row j) = row i, δ(row i) = −row j on incoming blocks; −W2 M on outgoing columns.
-        for a, b in zip(self.neuron_in(i), self.neuron_in(j)):
-            rows += [*b, *a]
-            cols += [*a, *b]
-            vals += [1.0] * len(a) + [-1.0] * len(a)
-        for a, b in zip(self.neuron_out(i), self.neuron_out(j)):
-            rows += [*b, *a]
-            cols += [*a, *b]
-            vals += [1.0] * len(a) + [-1.0] * len(a)
-        mat = sp.csr_array((vals, (rows, cols)), shape=(self.space.size,) * 2)
-        return LinearGenerator(mat, self.space, name=f"rotate[{i},{j}]")
+        for blk in ("W1", "b1"):
+            if blk in self.space:
+                idx = self.space[blk].indices.reshape(h, -1)           # δ(row a) += M[a, b] row b
+                rows.append(idx[a].ravel())
+                cols.append(idx[b].ravel())
+                vals.append(np.repeat(M[a, b], idx.shape[1]))
+        idx = self.space["W2"].indices.reshape(-1, h).T                  # column j of W2 as row j
+        rows.append(idx[b].ravel())                                      # δW2[:, b] −= W2[:, a] M[a, b]
+        cols.append(idx[a].ravel())
+        vals.append(-np.repeat(M[a, b], idx.shape[1]))
+        mat = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(self.space.size,) * 2)
+        return LinearGenerator(mat, self.space, name=name or "gl")
+
+    def output_fields(self, theta, X=None) -> list:
+        """The gradient fields θ' ↦ ∇_θ f_q(θ', x) of every output q and input x, valid on θ's region.
+
+        For σ ∈ {linear, relu, leaky_relu} the network is bilinear in (incoming, outgoing)
+        weights once the activation pattern of θ on ``X`` is fixed, so each field is affine,
+        J(θ') = H θ' + c with H = ∇²f_q (symmetric, constant on the region, 2h(d+1) non-zeros,
+        sparse) and c = e_{b2[q]} (MATH.md B3; Marcotte, Gribonval & Peyré 2023).
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+            Fixes the activation pattern (ReLU): no pre-activation may vanish.
+        X : array_like (N, d), optional
+            Inputs (default: the model's training inputs).
+
+        Returns
+        -------
+        list of LinearGenerator
+            N·o generators named ``"grad f[q](x[n])"``.
+
+        Raises
+        ------
+        UnknownNameError
+            σ is not linear, relu or leaky_relu (fields not linear in θ).
+        InvalidValueError
+            θ lies on a kink: some pre-activation w_j·x + b_j is zero.
+        ShapeError, NonFiniteError
+            Bad θ or X.
+        """
+        check_choice(self.act.name, "activation (output_fields needs fields linear in theta)",
+                     ("linear", "relu", "leaky_relu"))
+        W1, b1, W2, _ = self._blocks(theta)
+        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:
+            raise ShapeError(f"X: expected shape (N, {self.n_inputs}) with N ≥ 1, got {Xa.shape}")
+        if not np.all(np.isfinite(Xa)):
+            raise NonFiniteError("X: expected finite entries")
+        z = Xa @ W1.T + (0.0 if b1 is None else b1)
+        if self.act.piecewise:
+            size = np.abs(Xa) @ np.abs(W1).T + (0.0 if b1 is None else np.abs(b1))
+            bad = np.abs(z) <= 1e-12 * np.maximum(size, np.finfo(float).tiny)
+            if np.any(bad):
+                n, j = np.argwhere(bad)[0]
+                raise InvalidValueError(f"theta: pre-activation of neuron {j} vanishes on input {n} (a kink); "
+                                        "the fields are linear only inside an activation region")
+        slope = self.act.df(z)                                            # (N, h), constant on the region
+        h, d, o = self.hidden, self.n_inputs, self.n_outputs
+        w1 = self.space["W1"].indices.reshape(h, d)
+        w2 = self.space["W2"].indices.reshape(o, h)
+        xt = np.hstack([Xa, np.ones((Xa.shape[0], 1))]) if self.bias else Xa
+        inc = np.hstack([w1, self.space["b1"].indices[:, None]]) if self.bias else w1   # (h, d+1) incoming
+        out = []
+        for n in range(Xa.shape[0]):
+            vals_n = (slope[n][:, None] * xt[n][None, :]).ravel()              # H[inc(j,k), W2[q,j]]
+            for q in range(o):
+                r = inc.ravel()
+                c = np.repeat(w2[q], inc.shape[1])
+                mat = sp.csr_array((np.concatenate([vals_n, vals_n]), (np.concatenate([r, c]),
+                                                                        np.concatenate([c, r]))),
+                                   shape=(self.space.size,) * 2)
+                off = self.space.indicator(self.space["b2"][q]) if self.bias else None
+                out.append(LinearGenerator(mat, self.space, offset=off, name=f"grad f[{q}](x[{n}])"))
+        return out
 
     def input_permutation(self, a: int = 0, b: int = 1) -> SignedPermutation:
         """Exchange columns a and b of W1 (permuting input features without permuting the data)."""
@@ -466,18 +593,35 @@ class TwoLayerMLP(Model):
         return theta
 
     def symmetries(self) -> dict:
-        """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C)."""
+        """Catalogue ``{name: transformation}`` of this network's symmetries (MATH.md §C).
+
+        * ``rescale[j]`` (#1) for positively homogeneous σ;
+        * for linear σ (GL(h), #3): ``glsym[j,j+1]`` (symmetric generators, whose charges are the
+          off-diagonal entries of W1W1ᵀ + b1b1ᵀ − W2ᵀW2) and ``rotate[0,1]`` (skew);
+        * ``swap[j,j+1]`` (#12, adjacent transpositions generate S_h) for every σ;
+        * ``flip[j]`` (#13) for odd σ; ``logistic_flip[j]`` (#16, affine-in-the-output-bias,
+          not orthogonal) for the sigmoid;
+        * ``translate_W2[:,j]``, ``translate_b2`` (#9) for the cross-entropy loss.
+        """
         out = {}
         if self.act.homogeneous:
             for j in range(self.hidden):
                 out[f"rescale[{j}]"] = self.rescale_generator(j)
-        if self.act.homogeneous and self.act.odd and self.hidden >= 2:
-            out["rotate[0,1]"] = self.rotation_generator(0, 1)
+        if self.act.homogeneous and self.act.odd:
+            for j in range(self.hidden - 1):
+                out[f"glsym[{j},{j + 1}]"] = self.symmetric_gl_generator(j, j + 1)
+            if self.hidden >= 2:
+                out["rotate[0,1]"] = self.rotation_generator(0, 1)
         for j in range(self.hidden - 1):
             out[f"swap[{j},{j + 1}]"] = self.transposition(j, j + 1)
         if self.act.odd:
             for j in range(self.hidden):
                 out[f"flip[{j}]"] = self.sign_flip(j)
+        if self.act.logistic and self.bias:
+            for j in range(self.hidden):
+                out[f"logistic_flip[{j}]"] = self.logistic_flip(j)
+        if self.out_loss.name == "cross_entropy":
+            out.update(self.softmax_translations())
         return out
 
     def controls(self) -> dict:
@@ -489,6 +633,7 @@ class TwoLayerMLP(Model):
             out["rescale[0]"] = self.rescale_generator(0)
         if not (self.act.homogeneous and self.act.odd) and self.hidden >= 2:
             out["rotate[0,1]"] = self.rotation_generator(0, 1)
+            out["glsym[0,1]"] = self.symmetric_gl_generator(0, 1)
         if self.n_inputs >= 2:
             out["permute_inputs[0,1]"] = self.input_permutation(0, 1)
         out["scale_input[0]"] = self.input_scaling_generator(0)

@@ -121,6 +121,48 @@ class SoftmaxRegression(Model):
             blocks["b"] = 0.1 * rng.standard_normal(self.n_classes)
         return self.space.flatten(blocks)
 
+    def output_fields(self, theta, X=None) -> list:
+        """The gradient fields of the centred logits f̃_c = f_c − mean_c' f_c' (constant: translations).
+
+        Softmax cross-entropy (and every loss of the predicted probabilities) depends on the
+        logits only through f̃, which is linear in θ: ∇f̃_c(x) has (δ_cc' − 1/C) x on W[c', :] and
+        (δ_cc' − 1/C) on b[c']. The count D − dim Lie(W)_θ = d + 1 (with bias) then recovers the
+        translation laws 1ᵀW, 1ᵀb (MATH.md §C #9) as the laws valid for every data set.
+
+        Parameters
+        ----------
+        theta : array_like (D,)
+            Validated only.
+        X : array_like (N, d), optional
+            Inputs (default: the training inputs).
+
+        Returns
+        -------
+        list of LinearGenerator
+            N·C translations named ``"grad f[c](x[n])"``.
+
+        Raises
+        ------
+        ShapeError, NonFiniteError
+        """
+        self.validate_theta(theta)
+        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:
+            raise ShapeError(f"X: expected shape (N, {self.n_inputs}) with N ≥ 1, got {Xa.shape}")
+        if not np.all(np.isfinite(Xa)):
+            raise NonFiniteError("X: expected finite entries")
+        C = self.n_classes
+        P = np.eye(C) - 1.0 / C
+        out = []
+        for n, x in enumerate(Xa):
+            for c in range(C):
+                blocks = {"W": np.outer(P[c], x)}
+                if self.bias:
+                    blocks["b"] = P[c]
+                out.append(LinearGenerator.translation(self.space.flatten(blocks), self.space,
+                                                       name=f"grad f[{c}](x[{n}])"))
+        return out
+
     # -- catalogue ------------------------------------------------------------------------------------
     def translation_generators(self) -> dict:
         """The d (+1) translations c_j = Σ_c e_{W[c, j]} (and c_b = Σ_c e_{b[c]}) (MATH.md §C #9)."""

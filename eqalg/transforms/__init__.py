@@ -1,20 +1,26 @@
-"""The transformation algebra: typed continuous and discrete transformations, equivariances, finite
-groups and their representations on parameter space, and the generic verbs."""
+"""The transformation algebra: typed continuous and discrete transformations, Lie algebras,
+equivariances, finite groups and their representations on parameter space, and the generic verbs."""
 
 from .base import ContinuousTransformation, DiscreteTransformation, Transformation, act, compose, inverse, power
+from .brackets import bracket, conjugate, vector_field_bracket
 from .discrete import MatrixMap, SignedPermutation
 from .equivariance import ContinuousEquivariance, DiscreteEquivariance, Equivariance, GeneratorCombination, flow
+from .exponential import ExpMap, exp
 from .families import (alternating_group, cyclic_group, dihedral_group, direct_product, hyperoctahedral_group,
                        symmetric_group)
 from .finite import ConjugacyClass, ElementList, FiniteGroup, GroupElement, GroupMismatchError
+from .lie import ClosureEvidence, LieAlgebra, RankDecision
 from .linear import LinearGenerator
 from .maps import InputMap, LinearOutputMap, OutputMap, ScalarMap
 from .representations import (BlockRepresentation, FixedSubspace, IsotropyLattice, IsotropyType,
                               MatrixRepresentation, Representation, natural_representation)
 from .subgroups import SubgroupClass, SubgroupLattice
+from .vector_field import VectorField
 
 __all__ = ["Transformation", "ContinuousTransformation", "DiscreteTransformation", "LinearGenerator",
            "SignedPermutation", "MatrixMap", "compose", "inverse", "act", "power",
+           "VectorField", "bracket", "vector_field_bracket", "conjugate", "exp", "ExpMap",
+           "LieAlgebra", "ClosureEvidence", "RankDecision",
            "OutputMap", "ScalarMap", "LinearOutputMap", "InputMap", "Equivariance", "ContinuousEquivariance",
            "DiscreteEquivariance", "GeneratorCombination", "flow",
            "FiniteGroup", "GroupElement", "ElementList", "ConjugacyClass", "GroupMismatchError",

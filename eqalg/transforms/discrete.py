@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, as_vector
 from ..space import ParameterSpace
@@ -253,15 +254,20 @@ class MatrixMap(DiscreteTransformation):
             space = ParameterSpace.flat(d)
         if space.size != d:
             raise ShapeError(f"matrix: expected shape ({space.size}, {space.size}), got {mat.shape}")
-        dense = mat.toarray() if sp.issparse(mat) else mat
         if d and d <= 2000:
-            cond = np.linalg.cond(dense)
+            cond = np.linalg.cond(mat.toarray() if sp.issparse(mat) else mat)
             if not np.isfinite(cond) or cond > 1.0 / np.finfo(float).eps:
                 raise InvalidValueError(f"matrix: expected an invertible matrix, condition number {cond:.3g}")
+        elif d:
+            _check_invertible_large(mat)
         off = None if offset is None else as_vector(offset, "offset", d).copy()
         if off is not None and not np.any(off):
             off = None
-        orth = off is None and np.linalg.norm(dense.T @ dense - np.eye(d)) <= rtol * np.sqrt(max(d, 1))
+        if sp.issparse(mat):  # stay sparse: a large map must never be densified
+            gram_err = spla.norm(mat.T @ mat - sp.eye_array(d)) if d else 0.0
+        else:
+            gram_err = np.linalg.norm(mat.T @ mat - np.eye(d))
+        orth = off is None and gram_err <= rtol * np.sqrt(max(d, 1))
         if isinstance(mat, np.ndarray):
             mat.setflags(write=False)
         self._mat, self._offset, self._space, self._name, self._orth = mat, off, space, name, bool(orth)
@@ -333,10 +339,21 @@ class MatrixMap(DiscreteTransformation):
         return f"MatrixMap({self.name!r}, D={self.space.size}, orthogonal={self._orth})"
 
 
+def _check_invertible_large(mat):
+    """Invertibility of a large M without densifying it: a sparse LU (or dense LU) must succeed."""
+    try:
+        if sp.issparse(mat):
+            spla.splu(sp.csc_array(mat))
+        else:
+            sla.lu_factor(mat, check_finite=False)
+    except (RuntimeError, ValueError, sla.LinAlgError) as exc:
+        raise InvalidValueError(f"matrix: expected an invertible matrix ({exc})") from None
+
+
 def _as_matrix_map(g):
     if isinstance(g, MatrixMap):
         return g
-    return MatrixMap(g.to_sparse(), None, g.space)
+    return MatrixMap(g.to_sparse(), getattr(g, "offset", None), g.space)
 
 
 @compose.register(DiscreteTransformation, DiscreteTransformation)

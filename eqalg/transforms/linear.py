@@ -28,6 +28,55 @@ from .base import ContinuousTransformation
 
 __all__ = ["LinearGenerator"]
 
+#: Largest |s|·‖A‖₁ for which :meth:`LinearGenerator.curve` runs ``expm_multiply`` (its cost grows
+#: linearly with this norm); beyond it a clear error is raised instead of a very long computation.
+EXPM_MULTIPLY_NORM_LIMIT = 1e6
+
+# |a| beyond which exp(a) over- or underflows float64 (exp(709.78) is the largest finite value).
+_EXP_SAFE = 700.0
+
+
+def _exp_times(a, v):
+    """e^a · v elementwise without spurious overflow: e^a alone may overflow while e^a v does not."""
+    a, v = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(v, dtype=float))
+    out = np.exp(np.where(np.abs(a) <= _EXP_SAFE, a, 0.0)) * v
+    big = np.abs(a) > _EXP_SAFE
+    if np.any(big):
+        vb = v[big]
+        nz = vb != 0
+        res = np.zeros_like(vb)
+        res[nz] = np.sign(vb[nz]) * np.exp(a[big][nz] + np.log(np.abs(vb[nz])))
+        out[big] = res
+    return out
+
+
+def _as_scalar(c):
+    """A finite real scalar as float; None when ``c`` is not a real number (operator → NotImplemented)."""
+    if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+        return None
+    c = float(c)
+    if not np.isfinite(c):
+        raise NonFiniteError(f"scalar: expected a finite number, got {c}")
+    return c
+
+
+def _diagonal_flow(s, d, theta, offset):
+    """exp(s diag(d)) θ + ∫₀ˢ exp(u diag(d)) c du, elementwise and overflow-safe.
+
+    With a = s d: e^a θ + (e^a − 1) c / d for d ≠ 0, and θ + s c for d = 0. For a > 700 it is
+    computed as e^a (θ + c/d) − c/d, which stays finite whenever the exact value does.
+    """
+    a = s * d
+    if offset is None:
+        return _exp_times(a, theta)
+    nz = d != 0
+    ratio = np.where(nz, offset / np.where(nz, d, 1.0), 0.0)
+    high = a > _EXP_SAFE
+    out = np.where(nz, _exp_times(a, theta) + np.expm1(np.minimum(a, _EXP_SAFE)) * ratio, theta + s * offset)
+    if np.any(high):
+        out[high] = _exp_times(a[high], theta[high] + ratio[high]) - ratio[high]
+    return out
+
 
 class LinearGenerator(ContinuousTransformation):
     """A linear or affine generator J(θ) = Aθ + c with A dense, sparse or diagonal.
@@ -253,16 +302,16 @@ class LinearGenerator(ContinuousTransformation):
         s = float(s)
         if not np.isfinite(s):
             raise InvalidValueError(f"s: expected a finite number, got {s}")
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             if self._form == "diagonal":
-                a = s * self._diag
-                out = np.exp(a) * theta
-                if self._offset is not None:
-                    # c * (e^{sa} - 1)/a, with the a -> 0 limit s*c
-                    coef = np.where(a != 0, np.expm1(a) / np.where(a != 0, a, 1.0), 1.0) * s
-                    out = out + coef * self._offset
+                out = _diagonal_flow(s, self._diag, theta, self._offset)
             else:
                 A = self.to_sparse() * s
+                cost = float(abs(A).sum(axis=0).max()) if A.nnz else 0.0
+                if cost > EXPM_MULTIPLY_NORM_LIMIT:
+                    raise InvalidValueError(f"s: |s|·‖A‖₁ = {cost:.3g} exceeds {EXPM_MULTIPLY_NORM_LIMIT:.0e}; "
+                                            "expm_multiply would need that many matrix-vector products "
+                                            "(use eqalg.exp for small D, or a smaller s)")
                 if self._offset is None:
                     out = spla.expm_multiply(A, theta)
                 else:
@@ -273,6 +322,88 @@ class LinearGenerator(ContinuousTransformation):
         if not np.all(np.isfinite(out)):
             raise InvalidValueError(f"s: exp(sA)θ overflows float64 at s = {s:g}")
         return out
+
+    # -- homogeneous coordinates and brackets -------------------------------------------------------
+    def homogeneous_entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero entries (rows, cols, values) of [A | c], the top D rows of the homogeneous matrix.
+
+        The affine field J(θ) = Aθ + c is the (D+1)×(D+1) matrix Â = [[A, c], [0, 0]] acting on
+        θ̂ = (θ, 1); its last row is zero, so only the D × (D+1) block [A | c] is returned
+        (column D holds c). Sparse and diagonal generators are never densified.
+        """
+        d = self.space.size
+        if self._form == "diagonal":
+            idx = np.flatnonzero(self._diag)
+            rows, cols, vals = idx, idx, self._diag[idx]
+        elif self._form == "sparse":
+            coo = self._mat.tocoo()
+            keep = coo.data != 0
+            rows, cols, vals = coo.row[keep], coo.col[keep], coo.data[keep]
+        else:
+            rows, cols = np.nonzero(self._mat)
+            vals = self._mat[rows, cols]
+        if self._offset is not None:
+            idx = np.flatnonzero(self._offset)
+            rows = np.concatenate([rows, idx])
+            cols = np.concatenate([cols, np.full(idx.shape, d)])
+            vals = np.concatenate([vals, self._offset[idx]])
+        return rows.astype(np.int64), cols.astype(np.int64), np.asarray(vals, dtype=float)
+
+    def homogeneous(self):
+        """Â = [[A, c], [0, 0]] as a ``scipy.sparse.csr_array`` of shape (D+1, D+1)."""
+        d = self.space.size
+        rows, cols, vals = self.homogeneous_entries()
+        return sp.csr_array((vals, (rows, cols)), shape=(d + 1, d + 1))
+
+    def norm(self) -> float:
+        """Frobenius norm of the homogeneous matrix: sqrt(‖A‖_F² + ‖c‖²)."""
+        if self._form == "diagonal":
+            a = float(np.linalg.norm(self._diag))
+        elif self._form == "sparse":
+            a = float(np.linalg.norm(self._mat.data))
+        else:
+            a = float(np.linalg.norm(self._mat))
+        return float(np.hypot(a, 0.0 if self._offset is None else np.linalg.norm(self._offset)))
+
+    def commutator(self, other: "LinearGenerator") -> "LinearGenerator":
+        """The matrix commutator [Â, B̂] = ÂB̂ − B̂Â in homogeneous coordinates.
+
+        Matrix part AB − BA, translation part A c_B − B c_A. Diagonal ∘ diagonal stays diagonal,
+        sparse/diagonal stays sparse, anything with a dense operand is dense.
+
+        Notes
+        -----
+        This is the Lie bracket of the matrix group; the vector-field bracket of MATH.md §A is
+        its negative: [Aθ + a, Bθ + b]_vf = −([A,B]θ + Ab − Ba). Spans (and so closures,
+        dimensions and orbits) are identical.
+
+        Raises
+        ------
+        SpaceMismatchError
+            The generators act on different parameter spaces.
+        """
+        if not isinstance(other, LinearGenerator):
+            raise ShapeError(f"other: expected a LinearGenerator, got {type(other).__name__}")
+        if self.space != other.space:
+            raise SpaceMismatchError("bracket: generators defined over different parameter spaces "
+                                     f"({self.space.describe()} vs {other.space.describe()})")
+        off = None
+        if self._offset is not None or other._offset is not None:
+            off = np.zeros(self.space.size)
+            if other._offset is not None:
+                off += self.apply(other._offset)
+            if self._offset is not None:
+                off -= other.apply(self._offset)
+        name = f"[{self.name},{other.name}]"
+        if self._form == other._form == "diagonal":
+            return LinearGenerator.diagonal(np.zeros(self.space.size), self.space, offset=off, name=name)
+        if "dense" in (self._form, other._form):
+            a, b = self.to_dense(), other.to_dense()
+            return LinearGenerator(a @ b - b @ a, self.space, offset=off, name=name)
+        a, b = self.to_sparse(), other.to_sparse()
+        m = sp.csr_array(a @ b - b @ a)
+        m.eliminate_zeros()
+        return LinearGenerator(m, self.space, offset=off, name=name)
 
     # -- Lie-algebra linear combinations -------------------------------------------------------
     def _combine(self, other: "LinearGenerator", a: float, b: float) -> "LinearGenerator":
@@ -300,11 +431,9 @@ class LinearGenerator(ContinuousTransformation):
         return self._combine(other, 1.0, -1.0)
 
     def __mul__(self, c):
-        if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+        c = _as_scalar(c)
+        if c is None:
             return NotImplemented
-        c = float(c)
-        if not np.isfinite(c):
-            raise NonFiniteError(f"scalar: expected a finite number, got {c}")
         return self._combine(self, c, 0.0)
 
     __rmul__ = __mul__

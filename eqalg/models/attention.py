@@ -1,0 +1,255 @@
+"""Single-head bilinear attention with analytic gradient, batched HVP and the GL(d_k) symmetry.
+
+For a sequence X ∈ R^{T×d} (rows are token embeddings) the model computes
+
+    S = c · X W_Q (X W_K)ᵀ   (T×T scores, c = 1/√d_k),   A = softmax of each row of S,
+    F = A X W_V              (T×o outputs),
+
+θ = [vec W_Q, vec W_K, vec W_V] (row-major), W_Q, W_K ∈ R^{d×d_k}, W_V ∈ R^{d×o}. The loss is the
+mean over sequences of ℓ_n = (1/2T) ‖F_n − Y_n‖²_F.
+
+The scores depend on W_Q, W_K only through W_Q W_Kᵀ, so GL(d_k) acts by
+(W_Q, W_K) ↦ (W_Q G, W_K G^{−ᵀ}) (MATH.md §C #6): generators δW_Q = W_Q M, δW_K = −W_K Mᵀ,
+symmetric when M is, with conserved charges W_QᵀW_Q − W_KᵀW_K (d_k(d_k+1)/2 of them, (L4);
+cf. Marcotte, Gribonval & Peyré 2025 for attention's conservation laws).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import softmax
+
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..space import ParameterSpace
+from ..transforms.discrete import MatrixMap, SignedPermutation
+from ..transforms.linear import LinearGenerator
+from .base import Model
+from .catalogue import block_generator, block_map, right_multiply, shear, symmetric_unit, unit_matrix
+
+__all__ = ["BilinearAttention"]
+
+
+def _softmax_jvp(A, R):
+    """R{softmax rows} = A ⊙ (R − rowsum(A ⊙ R)) (also the softmax backward pass)."""
+    return A * (R - np.sum(A * R, axis=-1, keepdims=True))
+
+
+class BilinearAttention(Model):
+    """Single-head attention ``softmax(c X W_Q W_Kᵀ Xᵀ) X W_V`` fitted to per-token targets.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, T, d)
+        N sequences of T token embeddings.
+    Y : array_like, shape (N, T, o)
+        Targets per token.
+    key_dim : int
+        d_k, the width of queries and keys (default 2).
+
+    Raises
+    ------
+    ShapeError, NonFiniteError, InvalidValueError
+        Bad shapes, non-finite data, non-positive ``key_dim``.
+
+    Notes
+    -----
+    Gradient by backpropagation through the softmax; the HVP is the exact R-operator of the
+    backward pass (Pearlmutter 1994), batched over k directions with ``np.matmul``.
+    Catalogue: the gl(d_k) basis ``gl[a,b]`` (L1/L2), one non-orthogonal group element ``G``
+    (D1/D2), swaps and sign flips of key/query columns (signed permutations inside GL(d_k)).
+    Controls: the generator with the wrong sign on W_K, scaling W_V, exchanging W_Q and W_K
+    (transposes the scores), and a permutation of the embedding coordinates.
+    """
+
+    zoo_name = "attention"
+
+    def __init__(self, X, Y, key_dim: int = 2):
+        try:
+            X = np.asarray(X, dtype=np.float64)
+            Y = np.asarray(Y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ShapeError("X, Y: expected numeric arrays") from exc
+        if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] == 0:
+            raise ShapeError(f"X: expected shape (N, T, d) of token sequences, got {X.shape}")
+        if Y.ndim != 3 or Y.shape[:2] != X.shape[:2]:
+            raise ShapeError(f"Y: expected shape ({X.shape[0]}, {X.shape[1]}, o), got {Y.shape}")
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
+            raise NonFiniteError("X, Y: expected finite entries")
+        self.key_dim = int(check_positive(key_dim, "key_dim", integer=True))
+        self.X, self.Y = X, Y
+        self.n_samples, self.length, self.embed_dim = X.shape
+        self.n_outputs = Y.shape[2]
+        self.scale = 1.0 / np.sqrt(self.key_dim)
+        self._X2 = X.reshape(-1, self.embed_dim)
+        d, k = self.embed_dim, self.key_dim
+        self._space = ParameterSpace([("WQ", (d, k)), ("WK", (d, k)), ("WV", (d, self.n_outputs))])
+
+    @property
+    def space(self) -> ParameterSpace:
+        return self._space
+
+    def describe(self) -> dict:
+        """Hyperparameters as a JSON-ready dict."""
+        return {"name": self.zoo_name, "class": type(self).__name__, "embed_dim": self.embed_dim,
+                "key_dim": self.key_dim, "outputs": self.n_outputs, "sequence_length": self.length,
+                "score_scale": self.scale, "parameters": self.space.size}
+
+    # -- forward and derivatives ---------------------------------------------------------------------
+    def _blocks(self, theta):
+        p = self.space.unflatten(self.validate_theta(theta))
+        return p["WQ"], p["WK"], p["WV"]
+
+    def _forward(self, theta):
+        WQ, WK, WV = self._blocks(theta)
+        n, t = self.n_samples, self.length
+        Q = (self._X2 @ WQ).reshape(n, t, -1)
+        K = (self._X2 @ WK).reshape(n, t, -1)
+        V = (self._X2 @ WV).reshape(n, t, -1)
+        A = softmax(self.scale * (Q @ K.transpose(0, 2, 1)), axis=-1)
+        return Q, K, V, A, A @ V
+
+    def output(self, theta) -> np.ndarray:
+        """Outputs F_n = A_n X_n W_V, shape (N, T, o)."""
+        return self._forward(theta)[-1]
+
+    def per_sample_loss(self, theta) -> np.ndarray:
+        """ℓ_n = ‖F_n − Y_n‖²_F / (2T), shape (N,)."""
+        r = self.output(theta) - self.Y
+        return 0.5 * np.sum(r * r, axis=(1, 2)) / self.length
+
+    def loss(self, theta) -> float:
+        """L(θ) = mean of the per-sample losses."""
+        return float(np.mean(self.per_sample_loss(theta)))
+
+    def _backward(self, Q, K, V, A, F):
+        dF = (F - self.Y) / (self.length * self.n_samples)
+        dA = dF @ V.transpose(0, 2, 1)
+        dS = _softmax_jvp(A, dA)
+        return dF, dA, dS
+
+    def loss_and_gradient(self, theta):
+        """(L, ∇L) by backpropagation through the row softmax."""
+        Q, K, V, A, F = self._forward(theta)
+        dF, dA, dS = self._backward(Q, K, V, A, F)
+        c, X2 = self.scale, self._X2
+        gQ = c * X2.T @ (dS @ K).reshape(-1, self.key_dim)
+        gK = c * X2.T @ (dS.transpose(0, 2, 1) @ Q).reshape(-1, self.key_dim)
+        gV = X2.T @ (A.transpose(0, 2, 1) @ dF).reshape(-1, self.n_outputs)
+        r = F - self.Y
+        loss = 0.5 * float(np.sum(r * r)) / (self.length * self.n_samples)
+        return loss, np.concatenate([gQ.ravel(), gK.ravel(), gV.ravel()])
+
+    def gradient(self, theta) -> np.ndarray:
+        """∇L(θ), shape (D,)."""
+        return self.loss_and_gradient(theta)[1]
+
+    def _directions(self, V):
+        k = V.shape[1]
+        return [np.ascontiguousarray(V[self.space.slice(b)].T).reshape((k,) + self.space[b].shape)
+                for b in ("WQ", "WK", "WV")]
+
+    def _r_forward(self, Q, K, V, A, dWQ, dWK, dWV):
+        k, (n, t) = dWQ.shape[0], (self.n_samples, self.length)
+        RQ = np.matmul(self._X2, dWQ).reshape(k, n, t, -1)
+        RK = np.matmul(self._X2, dWK).reshape(k, n, t, -1)
+        RV = np.matmul(self._X2, dWV).reshape(k, n, t, -1)
+        RS = self.scale * (RQ @ K.transpose(0, 2, 1) + Q @ RK.transpose(0, 1, 3, 2))
+        RA = _softmax_jvp(A, RS)
+        return RQ, RK, RV, RA, RA @ V + A @ RV
+
+    def output_jvp(self, theta, v) -> np.ndarray:
+        """DF(θ)[v], shape (N, T, o) for v (D,) or (k, N, T, o) for v (D, k)."""
+        Vd, single = self.validate_directions(v)
+        Q, K, V, A, _ = self._forward(theta)
+        RF = self._r_forward(Q, K, V, A, *self._directions(Vd))[-1]
+        return RF[0] if single else RF
+
+    def hvp(self, theta, v) -> np.ndarray:
+        """H(θ) v for v of shape (D,) or (D, k), exact (R-operator through softmax), one pass."""
+        Vd, single = self.validate_directions(v)
+        Q, K, V, A, F = self._forward(theta)
+        dF, dA, dS = self._backward(Q, K, V, A, F)
+        RQ, RK, RV, RA, RF = self._r_forward(Q, K, V, A, *self._directions(Vd))
+        k, c, X2 = Vd.shape[1], self.scale, self._X2
+        RdF = RF / (self.length * self.n_samples)
+        RdA = RdF @ V.transpose(0, 2, 1) + dF @ RV.transpose(0, 1, 3, 2)
+        RdV = RA.transpose(0, 1, 3, 2) @ dF + A.transpose(0, 2, 1) @ RdF
+        s = np.sum(A * dA, axis=-1, keepdims=True)
+        Rs = np.sum(RA * dA + A * RdA, axis=-1, keepdims=True)
+        RdS = RA * (dA - s) + A * (RdA - Rs)
+        RdQ = c * (RdS @ K + dS @ RK)
+        RdK = c * (RdS.transpose(0, 1, 3, 2) @ Q + dS.transpose(0, 2, 1) @ RQ)
+        parts = [np.matmul(X2.T, R.reshape(k, X2.shape[0], -1)).reshape(k, -1) for R in (RdQ, RdK, RdV)]
+        out = np.concatenate(parts, axis=1).T
+        return out[:, 0] if single else out
+
+    def init_params(self, rng: np.random.Generator) -> np.ndarray:
+        """Generic random θ with entries N(0, 1/d)."""
+        if not isinstance(rng, np.random.Generator):
+            raise InvalidValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+        s = 1.0 / np.sqrt(self.embed_dim)
+        return s * rng.standard_normal(self.space.size)
+
+    # -- catalogue --------------------------------------------------------------------------------------
+    def gl_generator(self, M, *, name: str | None = None) -> LinearGenerator:
+        """δW_Q = W_Q M, δW_K = −W_K Mᵀ (MATH.md §C #6); symmetric exactly when M is.
+
+        Parameters
+        ----------
+        M : array_like (d_k, d_k)
+        """
+        shape = (self.embed_dim, self.key_dim)
+        M = np.asarray(M, dtype=np.float64)
+        return block_generator(self.space, {"WQ": right_multiply(M, shape), "WK": -right_multiply(M.T, shape)},
+                               name=name)
+
+    def gl_element(self, G, *, name: str | None = None) -> MatrixMap:
+        """(W_Q, W_K) ↦ (W_Q G, W_K G^{−ᵀ}), one element of GL(d_k) (non-orthogonal unless G is)."""
+        shape = (self.embed_dim, self.key_dim)
+        G = np.asarray(G, dtype=np.float64)
+        return block_map(self.space, {"WQ": right_multiply(G, shape),
+                                      "WK": right_multiply(np.linalg.inv(G).T, shape)}, name=name)
+
+    def symmetries(self) -> dict:
+        """gl(d_k) basis, one GL(d_k) element, adjacent key/query column swaps and column sign flips."""
+        out = {}
+        r = self.key_dim
+        for a in range(r):
+            for b in range(r):
+                t = self.gl_generator(unit_matrix(r, a, b), name=f"gl[{a},{b}]")
+                out[t.name] = t
+        t = self.gl_element(shear(r), name="G")
+        out[t.name] = t
+        WQ, WK = self.space["WQ"], self.space["WK"]
+        for a in range(r - 1):
+            t = SignedPermutation.swap_blocks(self.space, [(WQ[:, a], WQ[:, a + 1]), (WK[:, a], WK[:, a + 1])],
+                                              name=f"swap[{a},{a + 1}]")
+            out[t.name] = t
+        for a in range(r):
+            t = SignedPermutation.negate(self.space, WQ[:, a], WK[:, a], name=f"flip[{a}]")
+            out[t.name] = t
+        return out
+
+    def controls(self) -> dict:
+        """Non-symmetries: wrong-sign generator, scaling W_V, exchanging W_Q and W_K, permuting embedding coordinates."""
+        r = self.key_dim
+        b = 1 if r > 1 else 0
+        shape = (self.embed_dim, r)
+        M = unit_matrix(r, 0, b)
+        wrong = block_generator(self.space, {"WQ": right_multiply(M, shape), "WK": right_multiply(M.T, shape)},
+                                name=f"gl_wrong_sign[0,{b}]")
+        scale = LinearGenerator.from_selections(self.space, plus=[self.space["WV"].indices], name="scale_WV")
+        swap_qk = SignedPermutation.swap_blocks(self.space, [(self.space["WQ"].indices, self.space["WK"].indices)],
+                                                name="swap_QK")
+        out = {t.name: t for t in (wrong, scale, swap_qk)}
+        if self.embed_dim >= 2:
+            pairs = [(self.space[blk][0, :], self.space[blk][1, :]) for blk in ("WQ", "WK", "WV")]
+            t = SignedPermutation.swap_blocks(self.space, pairs, name="permute_embedding[0,1]")
+            out[t.name] = t
+        return out
+
+    def conserved_generators(self) -> dict:
+        """A_M for symmetric M = E_ab + E_ba / E_aa: ½θᵀA_Mθ = ½⟨M, W_QᵀW_Q − W_KᵀW_K⟩ (L4)."""
+        r = self.key_dim
+        return {f"C[{a},{b}]": self.gl_generator(symmetric_unit(r, a, b), name=f"C[{a},{b}]")
+                for a in range(r) for b in range(a, r)}

@@ -1,0 +1,210 @@
+"""User models as plain callables: a loss on a flat θ, optional gradient and HVP.
+
+:class:`CallableModel` turns any function L(θ) — written in NumPy, or a JAX / PyTorch function
+wrapped to take and return NumPy arrays (README.md shows both) — into an eqalg
+:class:`~eqalg.models.base.Model`. With a loss only, the finite-difference backend computes
+everything from loss values (first-order identities from directional derivatives along the
+transformation's curve; gradients and Hessian-vector products by nested central differences);
+supply ``grad`` and ``hvp`` to enable the analytic backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError, as_vector
+from ..space import ParameterSpace
+from ..transforms.base import Transformation
+from .base import Model
+
+__all__ = ["CallableModel"]
+
+
+def _named(transformations, space, what):
+    if transformations is None:
+        return {}
+    if isinstance(transformations, Transformation):
+        transformations = [transformations]
+    items = list(transformations.items()) if isinstance(transformations, dict) else \
+        [(t.name, t) for t in transformations]
+    for name, t in items:
+        if not isinstance(t, Transformation):
+            raise InvalidValueError(f"{what}: expected Transformation objects, got {type(t).__name__} for {name!r}")
+        if t.space != space:
+            raise ShapeError(f"{what}[{name!r}]: acts on {t.space.describe()}, the model on {space.describe()}")
+    return dict(items)
+
+
+class CallableModel(Model):
+    """A model given by callables on the flat parameter vector θ.
+
+    Parameters
+    ----------
+    space : ParameterSpace or int
+        The parameter space (an int D means ``ParameterSpace.flat(D)``).
+    loss : callable θ (D,) -> float
+        L(θ).
+    grad : callable θ (D,) -> ndarray (D,), optional
+        ∇L(θ). Without it the model has no analytic gradient (``has_gradient`` is False).
+    hvp : callable (θ (D,), v) -> ndarray, optional
+        H(θ) v. Called with one direction v of shape (D,) per call unless ``batched_hvp`` is
+        true, in which case it receives V of shape (D, k) and must return (D, k).
+    per_sample_loss : callable θ -> ndarray (N,), optional
+    symmetries, controls : dict or list of Transformation, optional
+        The catalogue returned by :meth:`symmetries` / :meth:`controls` (for ``eqalg.check``).
+    init : callable rng -> ndarray (D,), optional
+        Generic random parameters for :meth:`init_params`.
+    batched_hvp : bool
+        ``hvp`` accepts (D, k) blocks of directions.
+    name : str
+        Used in reports.
+
+    Raises
+    ------
+    InvalidValueError
+        A callable argument is not callable, or a catalogue entry is not a Transformation.
+    ShapeError
+        A catalogue transformation acts on a different space.
+
+    Notes
+    -----
+    Every returned value is checked at call time: a non-scalar or non-finite loss, or a
+    gradient / HVP of the wrong shape, raises :class:`~eqalg.errors.ShapeError` or
+    :class:`~eqalg.errors.NonFiniteError` naming the callable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eqalg import CallableModel, LinearGenerator, ParameterSpace
+    >>> space = ParameterSpace([("u", (1,)), ("w", (1,))])
+    >>> m = CallableModel(space, loss=lambda th: 0.5 * (th[0] * th[1] - 1.0) ** 2)
+    >>> m.has_gradient, m.has_hvp
+    (False, False)
+    >>> A = LinearGenerator.from_selections(space, plus=[space["u"][0]], minus=[space["w"][0]])
+    >>> from eqalg import FiniteDifference, derive, evaluate
+    >>> evaluate(derive(A)[0], m, np.array([0.5, 3.0]), FiniteDifference()).passed
+    True
+    """
+
+    def __init__(self, space, loss, grad=None, hvp=None, *, per_sample_loss=None, symmetries=None,
+                 controls=None, init=None, batched_hvp: bool = False, name: str = "callable"):
+        if isinstance(space, (int, np.integer)) and not isinstance(space, bool):
+            space = ParameterSpace.flat(int(space))
+        if not isinstance(space, ParameterSpace):
+            raise InvalidValueError(f"space: expected a ParameterSpace or an int, got {type(space).__name__}")
+        for arg, f in (("loss", loss), ("grad", grad), ("hvp", hvp), ("per_sample_loss", per_sample_loss),
+                       ("init", init)):
+            if f is not None and not callable(f):
+                raise InvalidValueError(f"{arg}: expected a callable, got {type(f).__name__}")
+        if loss is None:
+            raise InvalidValueError("loss: expected a callable θ -> float, got None")
+        self._space = space
+        self._loss, self._grad, self._hvp, self._per_sample, self._init = loss, grad, hvp, per_sample_loss, init
+        self._symmetries = _named(symmetries, space, "symmetries")
+        self._controls = _named(controls, space, "controls")
+        self.batched_hvp = bool(batched_hvp)
+        self.name = str(name)
+
+    @property
+    def space(self) -> ParameterSpace:
+        return self._space
+
+    @property
+    def has_gradient(self) -> bool:
+        """True when a ``grad`` callable was given."""
+        return self._grad is not None
+
+    @property
+    def has_hvp(self) -> bool:
+        """True when an ``hvp`` callable was given."""
+        return self._hvp is not None
+
+    def describe(self) -> dict:
+        """A JSON-ready description."""
+        return {"name": self.name, "class": type(self).__name__, "parameters": self.space.size,
+                "gradient": self.has_gradient, "hvp": self.has_hvp, "blocks": self.space.describe()}
+
+    def loss(self, theta) -> float:
+        """L(θ) from the ``loss`` callable (checked to be a finite scalar)."""
+        value = np.asarray(self._loss(self.validate_theta(theta).copy()), dtype=np.float64)
+        if value.size != 1:
+            raise ShapeError(f"loss: the callable must return a scalar, got shape {value.shape}")
+        value = float(value.reshape(()))
+        if not np.isfinite(value):
+            raise NonFiniteError(f"loss: the callable returned {value}")
+        return value
+
+    def gradient(self, theta) -> np.ndarray:
+        """∇L(θ) from the ``grad`` callable.
+
+        Raises
+        ------
+        MissingMethodError
+            No ``grad`` callable was given (use the finite-difference backend).
+        """
+        if self._grad is None:
+            raise MissingMethodError(f"CallableModel {self.name!r} has no grad callable; "
+                                     "use backend='finite-difference'")
+        g = np.asarray(self._grad(self.validate_theta(theta).copy()), dtype=np.float64)
+        if g.shape != (self.space.size,):
+            raise ShapeError(f"grad: the callable must return shape ({self.space.size},), got {g.shape}")
+        if not np.all(np.isfinite(g)):
+            raise NonFiniteError("grad: the callable returned NaN/inf entries")
+        return g
+
+    def hvp(self, theta, v) -> np.ndarray:
+        """H(θ) v from the ``hvp`` callable, for v (D,) or (D, k) (column by column unless batched).
+
+        Raises
+        ------
+        MissingMethodError
+            No ``hvp`` callable was given.
+        """
+        if self._hvp is None:
+            raise MissingMethodError(f"CallableModel {self.name!r} has no hvp callable; "
+                                     "use backend='finite-difference'")
+        V, single = self.validate_directions(v)
+        theta = self.validate_theta(theta)
+        if self.batched_hvp:
+            out = np.asarray(self._hvp(theta.copy(), V.copy()), dtype=np.float64)
+            if out.shape != V.shape:
+                raise ShapeError(f"hvp: the callable must return shape {V.shape}, got {out.shape}")
+        else:
+            cols = []
+            for j in range(V.shape[1]):
+                col = np.asarray(self._hvp(theta.copy(), V[:, j].copy()), dtype=np.float64)
+                if col.shape != (self.space.size,):
+                    raise ShapeError(f"hvp: the callable must return shape ({self.space.size},), got {col.shape}")
+                cols.append(col)
+            out = np.stack(cols, axis=1)
+        if not np.all(np.isfinite(out)):
+            raise NonFiniteError("hvp: the callable returned NaN/inf entries")
+        return out[:, 0] if single else out
+
+    def per_sample_loss(self, theta) -> np.ndarray:
+        """Per-sample losses from the ``per_sample_loss`` callable.
+
+        Raises
+        ------
+        MissingMethodError
+            No ``per_sample_loss`` callable was given.
+        """
+        if self._per_sample is None:
+            raise MissingMethodError(f"CallableModel {self.name!r} has no per_sample_loss callable")
+        return as_vector(self._per_sample(self.validate_theta(theta).copy()), "per_sample_loss")
+
+    def init_params(self, rng: np.random.Generator) -> np.ndarray:
+        """θ from the ``init`` callable, or standard normal entries when none was given."""
+        if not isinstance(rng, np.random.Generator):
+            raise InvalidValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+        if self._init is None:
+            return rng.standard_normal(self.space.size)
+        return self.validate_theta(self._init(rng), "init(rng)")
+
+    def symmetries(self) -> dict:
+        """The catalogue given at construction."""
+        return dict(self._symmetries)
+
+    def controls(self) -> dict:
+        """The negative controls given at construction."""
+        return dict(self._controls)

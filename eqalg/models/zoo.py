@@ -1,0 +1,355 @@
+"""The model zoo: a registry of named models with hyperparameters, default data and catalogues.
+
+``eqalg check --model NAME`` and ``eqalg models`` share this registry. Each :class:`ZooEntry`
+knows how to build its model from a :class:`~eqalg.datasets.Dataset` and validated
+hyperparameters, which data it accepts (structure and task), a sensible default data set and
+training schedule, and a static description of its symmetry catalogue (MATH.md §C).
+
+Examples
+--------
+>>> from eqalg.models.zoo import ZOO, get_entry
+>>> list(ZOO)
+['mlp', 'deep-linear', 'matrix-factorization', 'softmax', 'normalized-mlp', 'attention', 'sigmoid-mlp']
+>>> get_entry("deep-linear").defaults()
+{'depth': 3, 'hidden': 4}
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InvalidValueError, UnknownNameError, check_choice
+from ..transforms.linear import LinearGenerator
+from .attention import BilinearAttention
+from .deep_linear import DeepLinear
+from .deep_mlp import MLP
+from .factorization import MatrixFactorization
+from .functions import ACTIVATIONS, LOSSES
+from .mlp import TwoLayerMLP
+from .normalized import NormalizedMLP
+from .sigmoid import SigmoidMLP
+from .softmax import SoftmaxRegression
+
+__all__ = ["Hyperparameter", "ZooEntry", "ZOO", "get_entry", "build_model", "conserved_generators"]
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """A model hyperparameter: its keyword, type, default and help.
+
+    Attributes
+    ----------
+    name : str
+        Keyword argument of :meth:`ZooEntry.build` (``key_dim``); the command-line option is
+        ``--key-dim``.
+    kind : type
+        ``int`` (positive), ``str`` or ``bool``.
+    default : object
+        ``None`` means "decided from the data" (e.g. the loss).
+    help : str
+    choices : tuple, optional
+    """
+
+    name: str
+    kind: type
+    default: object
+    help: str
+    choices: tuple = None
+
+    @property
+    def option(self) -> str:
+        """The command-line option, e.g. ``--key-dim``."""
+        return "--" + self.name.replace("_", "-")
+
+    def validate(self, value):
+        """Return ``value`` checked against the kind and the choices, or raise naming the option."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise InvalidValueError(f"{self.name}: expected true or false, got {value!r}")
+        elif self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+                raise InvalidValueError(f"{self.name}: expected a positive integer, got {value!r}")
+            value = int(value)
+        elif self.kind is str and not isinstance(value, str):
+            raise InvalidValueError(f"{self.name}: expected a string, got {value!r}")
+        if self.choices is not None:
+            check_choice(value, self.name, self.choices)
+        return value
+
+    def describe(self) -> dict:
+        """JSON-ready description."""
+        return {"name": self.name, "option": self.option, "type": self.kind.__name__, "default": self.default,
+                "choices": list(self.choices) if self.choices is not None else None, "help": self.help}
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One model of the zoo.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``deep-linear``).
+    model_class : type
+    summary : str
+        One line.
+    default_data : str
+        Data set used when none is given.
+    structures : tuple of str
+        Accepted data structures (``tabular``, ``sensing``, ``sequence``).
+    tasks : tuple of str
+        Accepted tasks (``classification``, ``regression``).
+    hyperparameters : tuple of Hyperparameter
+    steps, lr : int, float
+        Default training schedule of ``eqalg check`` (full-batch GD).
+    catalogue : tuple of dict
+        Static description of the symmetry families: ``transformation``, ``kind``, ``when``,
+        ``constraints``, ``source``.
+    controls : tuple of str
+        The negative controls (names or patterns).
+    builder : callable (Dataset, dict) -> Model
+    """
+
+    name: str
+    model_class: type
+    summary: str
+    default_data: str
+    structures: tuple
+    tasks: tuple
+    hyperparameters: tuple
+    steps: int
+    lr: float
+    catalogue: tuple
+    controls: tuple
+    builder: Callable = field(repr=False)
+
+    def defaults(self) -> dict:
+        """``{hyperparameter: default}``."""
+        return {h.name: h.default for h in self.hyperparameters}
+
+    def resolve(self, given: dict) -> dict:
+        """Validate user-given hyperparameters (``None`` = not given) and fill in defaults.
+
+        Raises
+        ------
+        UnknownNameError
+            A hyperparameter that does not apply to this model.
+        InvalidValueError, UnknownNameError
+            A value of the wrong type or not among the choices.
+        """
+        known = {h.name: h for h in self.hyperparameters}
+        out = self.defaults()
+        for key, value in given.items():
+            if value is None:
+                continue
+            if key not in known:
+                opts = ", ".join(h.option for h in self.hyperparameters) or "none"
+                option = "--" + key.replace("_", "-")
+                raise UnknownNameError(f"{key} ({option}): does not apply to model {self.name!r} "
+                                       f"(its hyperparameters: {opts})")
+            out[key] = known[key].validate(value)
+        return out
+
+    def check_data(self, dataset) -> None:
+        """Raise :class:`InvalidValueError` unless the data set's structure and task suit the model."""
+        if dataset.structure not in self.structures:
+            raise InvalidValueError(f"data: model {self.name!r} needs {' or '.join(self.structures)} data "
+                                    f"(default {self.default_data!r}); {dataset.name!r} is {dataset.structure}")
+        if dataset.task not in self.tasks:
+            raise InvalidValueError(f"data: model {self.name!r} needs a {' or '.join(self.tasks)} data set; "
+                                    f"{dataset.name!r} is {dataset.task}")
+
+    def build(self, dataset, **hyperparameters):
+        """The model on ``dataset`` with the given hyperparameters (others at their defaults).
+
+        Raises
+        ------
+        UnknownNameError, InvalidValueError, ShapeError
+            Unknown or invalid hyperparameters, or data the model cannot use.
+        """
+        hp = self.resolve(hyperparameters)
+        self.check_data(dataset)
+        return self.builder(dataset, hp)
+
+    def describe(self) -> dict:
+        """JSON-ready description (an entry of ``eqalg models --json``)."""
+        return {"name": self.name, "class": self.model_class.__name__, "summary": self.summary,
+                "default_data": self.default_data, "data_structures": list(self.structures),
+                "tasks": list(self.tasks), "hyperparameters": [h.describe() for h in self.hyperparameters],
+                "training": {"optimizer": "gradient descent (full batch)", "steps": self.steps, "lr": self.lr},
+                "catalogue": [dict(c) for c in self.catalogue], "controls": list(self.controls)}
+
+
+def _auto_loss(hp, dataset):
+    return hp["loss"] or ("cross_entropy" if dataset.task == "classification" else "mse")
+
+
+def _build_mlp(ds, hp):
+    loss = _auto_loss(hp, ds)
+    if hp["depth"] == 2:
+        return TwoLayerMLP(ds.X, ds.Y, hp["hidden"], hp["activation"], loss, bias=hp["bias"])
+    return MLP(ds.X, ds.Y, hp["hidden"], hp["depth"], hp["activation"], loss, bias=hp["bias"])
+
+
+def _build_mf(ds, hp):
+    shape = tuple(ds.meta["shape"]) if ds.structure == "sensing" else ds.X.shape
+    if hp["rank"] > min(shape):
+        raise InvalidValueError(f"rank: expected at most min(n, m) = {min(shape)} for the {shape[0]}x{shape[1]} "
+                                f"matrix of {ds.name!r}, got {hp['rank']}")
+    if ds.structure == "sensing":
+        return MatrixFactorization(shape, hp["rank"], sensing=ds.X, measurements=ds.Y[:, 0])
+    return MatrixFactorization(shape, hp["rank"], target=ds.X)
+
+
+def _build_attention(ds, hp):
+    d = ds.X.shape[-1]
+    if hp["key_dim"] > d:
+        raise InvalidValueError(f"key_dim: expected at most the embedding dimension d = {d} of {ds.name!r}, "
+                                f"got {hp['key_dim']}")
+    return BilinearAttention(ds.X, ds.Y, hp["key_dim"])
+
+
+def _hp(name, kind, default, help, choices=None):
+    return Hyperparameter(name, kind, default, help, None if choices is None else tuple(choices))
+
+
+_LOSS = _hp("loss", str, None, "per-sample loss (default: cross_entropy for classification, mse for regression)",
+            LOSSES)
+_BIAS = _hp("bias", bool, True, "include bias vectors")
+_DEPTH = _hp("depth", int, 2, "number of weight layers L (≥ 2)")
+
+
+def _dense_hyperparameters(hidden: int, activation: str) -> tuple:
+    """depth, hidden, activation, loss, bias: the hyperparameters of the MLP-like models."""
+    return (_DEPTH, _hp("hidden", int, hidden, "width of every hidden layer"),
+            _hp("activation", str, activation, "hidden activation", ACTIVATIONS), _LOSS, _BIAS)
+
+_TABULAR = ("tabular",)
+_ANY_TASK = ("classification", "regression")
+
+
+def _fam(transformation, kind, when, constraints, source):
+    return {"transformation": transformation, "kind": kind, "when": when, "constraints": list(constraints),
+            "source": source}
+
+
+_NEURONS = _fam("swap[j,j+1] / swap[l][j,j+1]", "discrete", "every activation", ("D1", "D2"), "MATH.md §C #12")
+
+ZOO = {e.name: e for e in (
+    ZooEntry("mlp", MLP, "multilayer perceptron (depth 2: the two-layer MLP of the main job)", "iris",
+             _TABULAR, _ANY_TASK,
+             _dense_hyperparameters(8, "relu"),
+             2000, 0.05,
+             (_fam("rescale[j] / rescale[l][j]", "continuous", "relu, leaky_relu, linear", ("L1", "L2"),
+                   "MATH.md §C #1; conserved Q_j (L4), exact GD drift (T1)"),
+              _fam("balance[l]", "continuous", "relu, leaky_relu, linear; depth ≥ 3", ("L1", "L2"),
+                   "MATH.md §C #2 (Du, Hu & Lee 2018)"),
+              _fam("rotate[0,1] / rotate[l][0,1]", "continuous", "linear", ("L1", "L2"), "MATH.md §C #3"),
+              _NEURONS,
+              _fam("flip[j] / flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "MATH.md §C #13"),
+              _fam("sflip[l][j]", "discrete (non-orthogonal)", "sigmoid; depth ≥ 3 (use sigmoid-mlp)",
+                   ("D1", "D2"), "MATH.md §C #16, (D7)")),
+             ("flip (non-odd σ)", "rescale (non-homogeneous σ)", "rotate (nonlinear σ)", "permute_inputs[0,1]",
+              "scale_input[0]"),
+             _build_mlp),
+    ZooEntry("deep-linear", DeepLinear, "deep linear network W_L ⋯ W_1 x (no biases, mse)", "diabetes",
+             _TABULAR, _ANY_TASK,
+             (_hp("depth", int, 3, "number of factors L (≥ 2)"), _hp("hidden", int, 4, "width of every hidden layer")),
+             500, 0.1,
+             (_fam("gl[l][a,b]", "continuous", "always", ("L1", "L2"),
+                   "MATH.md §C #5; balancedness W_l W_lᵀ − W_{l+1}ᵀW_{l+1} conserved (Arora et al. 2018, "
+                   "Du et al. 2018), exact GD drift (T1)"),
+              _fam("G[l]", "discrete (non-orthogonal)", "always", ("D1", "D2"), "GL(n_l) element, MATH.md (L8)"),
+              _fam("swap[l][j,j+1]", "discrete", "always", ("D1", "D2"), "MATH.md §C #12"),
+              _fam("flip[l][j]", "discrete", "always", ("D1", "D2"), "MATH.md §C #13")),
+             ("gl_wrong_sign[1][0,1]", "scale_W1", "permute_inputs[0,1]"),
+             lambda ds, hp: DeepLinear(ds.X, ds.Y, hp["hidden"], hp["depth"])),
+    ZooEntry("matrix-factorization", MatrixFactorization,
+             "low-rank factorization U Vᵀ (matrix sensing, or the feature matrix of tabular data)",
+             "synthetic-lowrank", ("sensing", "tabular"), _ANY_TASK,
+             (_hp("rank", int, 3, "number of columns r of U and V"),),
+             300, 0.1,
+             (_fam("gl[a,b]", "continuous", "always", ("L1", "L2"),
+                   "MATH.md §C #4; UᵀU − VᵀV conserved (Marcotte et al. 2023), exact GD drift (T1)"),
+              _fam("swap[a,a+1]", "discrete", "always", ("D1", "D2"), "column permutations inside GL(r)"),
+              _fam("flip[a]", "discrete", "always", ("D1", "D2"), "column sign flips inside GL(r)")),
+             ("gl_wrong_sign[0,1]", "scale_U", "flip_U[0]"),
+             _build_mf),
+    ZooEntry("softmax", SoftmaxRegression, "multinomial logistic regression (cross-entropy)", "wine",
+             _TABULAR, ("classification",), (_BIAS,),
+             1000, 0.1,
+             (_fam("translate_W[:,j], translate_b", "continuous (translation)", "always", ("L7",),
+                   "MATH.md §C #9, (L7): g^T c = 0 and H c = 0 at every θ"),),
+             ("translate_W[0,:]", "permute_inputs[0,1]"),
+             lambda ds, hp: SoftmaxRegression(ds.X, ds.Y, bias=hp["bias"])),
+    ZooEntry("normalized-mlp", NormalizedMLP, "MLP whose first-layer weight rows are normalized", "iris",
+             _TABULAR, _ANY_TASK,
+             _dense_hyperparameters(8, "tanh"),
+             1000, 0.1,
+             (_fam("scale[j]", "continuous", "always", ("L1", "L2"),
+                   "MATH.md B5, §C #10: H(P_jθ) = −P_j g; ½‖w_j‖² grows by (T1)"),
+              _NEURONS,
+              _fam("flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "MATH.md §C #13")),
+             ("scale_out[0]", "permute_inputs[0,1]", "flip[1][0] (non-odd σ)"),
+             lambda ds, hp: NormalizedMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], hp["activation"],
+                                          _auto_loss(hp, ds), bias=hp["bias"])),
+    ZooEntry("attention", BilinearAttention, "single-head attention softmax(X W_Q W_Kᵀ Xᵀ/√d_k) X W_V",
+             "synthetic-seq", ("sequence",), ("regression",),
+             (_hp("key_dim", int, 3, "width d_k of queries and keys"),),
+             300, 0.5,
+             (_fam("gl[a,b]", "continuous", "always", ("L1", "L2"),
+                   "MATH.md §C #6; W_QᵀW_Q − W_KᵀW_K conserved, exact GD drift (T1)"),
+              _fam("G", "discrete (non-orthogonal)", "always", ("D1", "D2"), "GL(d_k) element, MATH.md (L8)"),
+              _fam("swap[a,a+1], flip[a]", "discrete", "always", ("D1", "D2"), "signed permutations in GL(d_k)")),
+             ("gl_wrong_sign[0,1]", "scale_WV", "swap_QK", "permute_embedding[0,1]"),
+             _build_attention),
+    ZooEntry("sigmoid-mlp", SigmoidMLP, "perceptron with logistic hidden units (affine neuron flips)", "iris",
+             _TABULAR, _ANY_TASK,
+             (_DEPTH, _hp("hidden", int, 4, "width of every hidden layer"), _LOSS),
+             2000, 0.5,
+             (_NEURONS,
+              _fam("sflip[l][j]", "discrete (non-orthogonal)", "always", ("D1", "D2"),
+                   "MATH.md §C #16, (D7): g ∈ Fix(Mᵀ) at fixed points, not Fix(M)")),
+             ("flip[1][0]", "rescale[1][0]", "rotate[1][0,1]", "permute_inputs[0,1]", "scale_input[0]"),
+             lambda ds, hp: SigmoidMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], _auto_loss(hp, ds))),
+)}
+
+
+def get_entry(name: str) -> ZooEntry:
+    """The :class:`ZooEntry` called ``name``.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not in :data:`ZOO`.
+    """
+    if name not in ZOO:
+        raise UnknownNameError(f"model: expected one of {', '.join(ZOO)}; got {name!r}")
+    return ZOO[name]
+
+
+def build_model(name: str, dataset, **hyperparameters):
+    """Build zoo model ``name`` on ``dataset`` (see :meth:`ZooEntry.build`)."""
+    return get_entry(name).build(dataset, **hyperparameters)
+
+
+def conserved_generators(model) -> dict:
+    """Symmetric linear generators S whose charges ½θᵀSθ are conserved by gradient flow (MATH.md L4).
+
+    The model's own ``conserved_generators()`` when it has one (e.g. the balancedness basis of
+    :class:`DeepLinear`, which the catalogue's non-symmetric gl generators do not provide), else
+    the symmetric, non-affine linear generators of its catalogue; plus the catalogue's pure
+    translations J = c, whose charges cᵀθ obey (T2) (exactly conserved without weight decay: the
+    drift law then compares the measured drift with 0 up to the floating-point round-off bound).
+    """
+    own = getattr(model, "conserved_generators", None)
+    if callable(own):
+        return dict(own())
+    return {name: t for name, t in model.symmetries().items()
+            if isinstance(t, LinearGenerator)
+            and ((not t.is_affine and t.is_symmetric_matrix)
+                 or (t.is_affine and t.form == "diagonal" and not np.any(t.matrix)))}

@@ -1,0 +1,104 @@
+"""Counting conservation laws: D − dim Lie(W)_θ (Marcotte, Gribonval & Peyré, NeurIPS 2023; MATH.md B3)."""
+
+import numpy as np
+import pytest
+
+import eqalg
+from eqalg import conservation_law_count
+from eqalg.errors import DispatchError, InvalidValueError, UnknownNameError
+
+
+def mlp(d, h, o, activation, *, bias=False, n=None, seed=0):
+    rng = np.random.default_rng(seed)
+    n = n or 12 * (d + o) * h
+    model = eqalg.TwoLayerMLP(rng.standard_normal((n, d)), rng.standard_normal((n, o)), h, activation, bias=bias)
+    return model, model.init_params(rng)
+
+
+# Reference (all cases below): Marcotte, Gribonval & Peyré, "Abide by the Law and Follow the Flow:
+# Conservation Laws for Gradient Flows" (NeurIPS 2023, arXiv:2307.00144): for U Vᵀ and two-layer linear
+# networks with r hidden units the laws are the r(r+1)/2 entries of UᵀU − VᵀV (and no others, r ≤ sizes);
+# for two-layer ReLU networks, one law ‖u_j‖² − ‖v_j‖² per hidden neuron and no others.
+@pytest.mark.parametrize("n, m, r", [(4, 3, 2), (5, 5, 3), (6, 4, 4)])
+def test_matrix_factorization_has_r_r_plus_1_over_2_laws(n, m, r):
+    mf = eqalg.MatrixFactorization((n, m), r, target=np.random.default_rng(0).standard_normal((n, m)))
+    theta = mf.init_params(np.random.default_rng(1))
+    res = conservation_law_count(mf, theta)
+    assert res.count == r * (r + 1) // 2
+    assert int(res) == res.count and res.rank.around_cut[1] < 1e-12 < 1e-3 < res.rank.around_cut[0]
+    # negative control: the fields' span alone (no brackets) misses the skew directions, r² > r(r+1)/2
+    assert mf.space.size - res.field_rank == r * r
+
+
+@pytest.mark.parametrize("d, h, o", [(3, 2, 3), (4, 3, 4), (4, 3, 3)])
+def test_two_layer_linear_network_has_r_r_plus_1_over_2_laws(d, h, o):
+    model, theta = mlp(d, h, o, "linear")
+    res = conservation_law_count(model, theta)
+    assert res.count == h * (h + 1) // 2
+    # negative control: without brackets the count would be h² (the laws of the data at hand only)
+    assert model.space.size - res.field_rank == h * h
+    # inputs spanning R^d suffice: the fields are linear in x
+    assert conservation_law_count(model, theta, model.X[:d]).count == h * (h + 1) // 2
+    # with biases: W1 W1ᵀ + b1 b1ᵀ − W2ᵀ W2, still h(h+1)/2 laws (MATH.md §C #3)
+    model, theta = mlp(d, h, o, "linear", bias=True)
+    assert conservation_law_count(model, theta).count == h * (h + 1) // 2
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("d, h, o, bias", [(3, 2, 2, False), (4, 3, 2, False), (3, 4, 2, True), (2, 5, 1, True)])
+def test_two_layer_relu_network_has_one_law_per_neuron(activation, d, h, o, bias):
+    model, theta = mlp(d, h, o, activation, bias=bias)
+    res = conservation_law_count(model, theta)
+    assert res.count == h
+    # Structure (our derivation, checked here): on an activation region neuron j's Hessians
+    # [[0, x̃ eᵢᵀ], [eᵢ x̃ᵀ, 0]] on (incoming, outgoing) weights generate an so(p)-type algebra, p = d (+1) + o,
+    # and the output biases add o commuting translations: dim Lie(W) = h p(p−1)/2 (+ o).
+    p = d + o + bias
+    assert res.algebra_dim == h * p * (p - 1) // 2 + (o if bias else 0)
+
+
+def test_count_negative_control_generic_nonlinear_layer_is_refused():
+    for activation in ("tanh", "sigmoid"):
+        model, theta = mlp(3, 2, 2, activation)
+        with pytest.raises(UnknownNameError, match="linear, relu, leaky_relu"):
+            conservation_law_count(model, theta)
+
+
+def test_softmax_regression_translations_are_all_the_laws():
+    rng = np.random.default_rng(0)
+    d, c = 4, 3
+    X = rng.standard_normal((40, d))
+    model = eqalg.SoftmaxRegression(X, np.eye(c)[rng.integers(0, c, 40)])
+    theta = model.init_params(rng)
+    res = conservation_law_count(model, theta)
+    assert res.count == d + 1 == len(model.translation_generators())
+    assert res.algebra.is_abelian                       # constant fields commute
+
+
+def test_too_few_inputs_leave_data_dependent_laws():
+    # With one input the fields span less: more quantities are conserved for that data set only.
+    model, theta = mlp(3, 3, 2, "relu")
+    assert conservation_law_count(model, theta, model.X[:1]).count > 3
+
+
+def test_count_does_not_depend_on_the_sketch_seed():
+    model, theta = mlp(3, 3, 2, "relu", bias=True)
+    assert {conservation_law_count(model, theta, seed=s).count for s in range(3)} == {3}
+
+
+def test_count_refuses_kinks_and_models_without_fields():
+    model, theta = mlp(2, 2, 1, "relu", n=10)
+    p = model.space.unflatten(theta.copy())
+    W1 = p["W1"]
+    W1[0] = [model.X[0, 1], -model.X[0, 0]]           # neuron 0 has zero pre-activation on input 0
+    with pytest.raises(InvalidValueError, match="kink"):
+        conservation_law_count(model, model.space.flatten(p))
+
+    class Plain(eqalg.Model):
+        space = eqalg.ParameterSpace.flat(2)
+
+        def loss(self, theta):
+            return 0.0
+
+    with pytest.raises(DispatchError):
+        conservation_law_count(Plain(), np.zeros(2))

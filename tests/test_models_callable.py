@@ -1,0 +1,116 @@
+"""CallableModel: user losses as plain callables, with or without gradient and HVP."""
+
+import numpy as np
+import pytest
+
+import eqalg
+from eqalg.backends import Analytic, FiniteDifference
+from eqalg.errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """An analytic zoo model and a generic point."""
+    diabetes = eqalg.load_diabetes()
+    m = eqalg.DeepLinear(diabetes.X[:80], diabetes.Y[:80], 3, 3)
+    return m, m.init_params(np.random.default_rng(0))
+
+
+def _wrap(m, **kw):
+    return eqalg.CallableModel(m.space, loss=m.loss, symmetries=m.symmetries(), controls=m.controls(), **kw)
+
+
+def test_loss_only_reproduces_analytic_results_within_fd_error(reference):
+    m, theta = reference
+    c = _wrap(m)
+    assert not c.has_gradient and not c.has_hvp
+    fd = FiniteDifference()
+    g = fd.gradient(c, theta)
+    exact = m.gradient(theta)
+    assert np.linalg.norm(g.value - exact) <= fd.safety * g.error
+    assert np.linalg.norm(g.value - exact) <= 1e-7 * np.linalg.norm(exact)
+    V = np.random.default_rng(1).standard_normal((m.space.size, 2))
+    hv = fd.hvp(c, theta, V)
+    assert np.linalg.norm(hv.value - m.hvp(theta, V)) <= fd.safety * hv.error
+
+
+def test_loss_only_model_gives_the_same_verdicts_as_the_analytic_model(reference):
+    m, theta = reference
+    c = _wrap(m)
+    names = ["gl[1][0,1]", "G[1]", "flip[2][0]"]
+    syms = {n: m.symmetries()[n] for n in names}
+    ctrls = m.controls()
+    r_fd = eqalg.check(c, {"init": theta}, symmetries=syms, controls=ctrls, backend="finite-difference")
+    r_an = eqalg.check(m, {"init": theta}, symmetries=syms, controls=ctrls, backend="analytic")
+    assert r_fd.ok and r_an.ok
+    assert [r.passed for r in r_fd.checks] == [r.passed for r in r_an.checks]
+    with pytest.raises(MissingMethodError, match="finite-difference"):
+        eqalg.check(c, theta, symmetries=syms, backend="analytic")
+
+
+def test_with_gradient_and_hvp_it_matches_exactly(reference):
+    m, theta = reference
+    V = np.random.default_rng(2).standard_normal((m.space.size, 3))
+    for batched in (False, True):
+        c = _wrap(m, grad=m.gradient, hvp=m.hvp, batched_hvp=batched)
+        assert c.has_gradient and c.has_hvp
+        np.testing.assert_array_equal(c.gradient(theta), m.gradient(theta))
+        np.testing.assert_allclose(c.hvp(theta, V), m.hvp(theta, V), rtol=1e-13, atol=1e-15)
+        assert c.hvp(theta, V[:, 0]).shape == (m.space.size,)
+    report = eqalg.check(c, {"init": theta}, backend="both")
+    assert report.ok
+
+
+def test_plain_numpy_model_from_the_readme():
+    """A 2-parameter model L = ½(uw − 1)²: rescaling (u, w) ↦ (cu, w/c) is a symmetry (L1/L2)."""
+    space = eqalg.ParameterSpace([("u", (1,)), ("w", (1,))])
+
+    def loss(th):
+        return 0.5 * (th[0] * th[1] - 1.0) ** 2
+
+    def grad(th):
+        r = th[0] * th[1] - 1.0
+        return np.array([r * th[1], r * th[0]])
+
+    A = eqalg.LinearGenerator.from_selections(space, plus=[space["u"][0]], minus=[space["w"][0]], name="rescale")
+    shift = eqalg.LinearGenerator.from_selections(space, plus=[space["u"][0]], name="scale_u")
+    m = eqalg.CallableModel(space, loss=loss, grad=grad, symmetries=[A], controls=[shift])
+    report = eqalg.check(m, {"p": np.array([0.5, 3.0])}, backend="finite-difference")
+    assert report.ok
+    assert m.describe()["gradient"] is True
+
+
+def test_bad_callables_and_outputs_raise(reference):
+    m, theta = reference
+    with pytest.raises(InvalidValueError, match="loss"):
+        eqalg.CallableModel(m.space, loss=None)
+    with pytest.raises(InvalidValueError, match="grad"):
+        eqalg.CallableModel(m.space, loss=m.loss, grad=3)
+    with pytest.raises(InvalidValueError, match="space"):
+        eqalg.CallableModel("D", loss=m.loss)
+    with pytest.raises(ShapeError, match="symmetries"):
+        eqalg.CallableModel(5, loss=lambda th: 0.0, symmetries=m.symmetries())
+    with pytest.raises(ShapeError, match="scalar"):
+        eqalg.CallableModel(m.space, loss=lambda th: th).loss(theta)
+    with pytest.raises(NonFiniteError, match="loss"):
+        eqalg.CallableModel(m.space, loss=lambda th: np.nan).loss(theta)
+    with pytest.raises(ShapeError, match="grad"):
+        eqalg.CallableModel(m.space, loss=m.loss, grad=lambda th: th[:3]).gradient(theta)
+    with pytest.raises(ShapeError, match="hvp"):
+        eqalg.CallableModel(m.space, loss=m.loss, hvp=lambda th, v: v[:2]).hvp(theta, theta)
+    with pytest.raises(ShapeError, match="theta"):
+        eqalg.CallableModel(m.space, loss=m.loss).loss(theta[:4])
+    with pytest.raises(MissingMethodError):
+        eqalg.CallableModel(m.space, loss=m.loss).per_sample_loss(theta)
+
+
+def test_init_params_and_flat_space():
+    c = eqalg.CallableModel(4, loss=lambda th: float(th @ th))
+    assert c.space.size == 4
+    theta = c.init_params(np.random.default_rng(0))
+    assert theta.shape == (4,)
+    c2 = eqalg.CallableModel(4, loss=lambda th: float(th @ th), init=lambda rng: np.ones(4))
+    np.testing.assert_array_equal(c2.init_params(np.random.default_rng(0)), np.ones(4))
+    rotation = eqalg.LinearGenerator(np.array([[0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0.0]]))
+    for c_ in eqalg.derive(rotation):                   # ‖θ‖² is rotation invariant: L1 and L2 hold
+        assert eqalg.evaluate(c_, c, theta, FiniteDifference()).passed is True

@@ -1,0 +1,244 @@
+"""Model-specific identities: softmax translations, normalized rows, logistic flips, homogeneity."""
+
+import numpy as np
+import pytest
+
+import eqalg
+from eqalg.models.layers import DenseStack, split_layer_directions
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return eqalg.load_wine()
+
+
+def test_softmax_translation_is_flat_everywhere(wine):
+    """(L7): H c = 0 and gᵀc = 0 at every θ, not only at minima (MATH.md §C #9)."""
+    m = eqalg.SoftmaxRegression(wine.X, wine.Y)
+    rng = np.random.default_rng(0)
+    C = np.stack([t.offset for t in m.translation_generators().values()], axis=1)
+    assert C.shape == (m.space.size, wine.X.shape[1] + 1)
+    for scale in (0.1, 1.0, 10.0):
+        theta = scale * rng.standard_normal(m.space.size)
+        g = m.gradient(theta)
+        gain = np.linalg.norm(m.hessian(theta), 2)
+        assert np.abs(g @ C).max() <= 1e-13 * np.linalg.norm(g) * np.linalg.norm(C, axis=0).max()
+        assert np.abs(m.hvp(theta, C)).max() <= 1e-13 * gain * np.linalg.norm(C, axis=0).max()
+    # a single class's translation is not flat
+    one = m.controls()["translate_W[0,:]"].offset
+    assert np.linalg.norm(m.hvp(theta, one)) > 1e-3 * gain
+
+
+def test_normalized_rows_are_scale_invariant_directions():
+    """B5: H(P_rθ) = −P_r g for every normalized row r, and (P_rθ)ᵀH(P_rθ) = 0."""
+    iris = eqalg.load_iris()
+    m = eqalg.NormalizedMLP(iris.X, iris.Y, 6, 2, "tanh", "cross_entropy")
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        theta = m.init_params(rng) * rng.uniform(0.5, 3.0)
+        g = m.gradient(theta)
+        for r in range(6):
+            P = m.space.indicator(m.space["W1"][r, :])
+            Pt = P * theta
+            lhs, rhs = m.hvp(theta, Pt), -P * g
+            assert np.linalg.norm(lhs - rhs) <= 1e-12 * (np.linalg.norm(lhs) + np.linalg.norm(rhs))
+            assert abs(Pt @ lhs) <= 1e-12 * np.linalg.norm(lhs) * np.linalg.norm(Pt)
+        # the loss itself is invariant under scaling a row
+        scaled = theta.copy()
+        scaled[m.space["W1"][2, :]] *= 7.0
+        assert m.loss(scaled) == pytest.approx(m.loss(theta), rel=1e-14)
+
+
+def test_normalized_zero_row_is_rejected():
+    iris = eqalg.load_iris()
+    m = eqalg.NormalizedMLP(iris.X, iris.Y, 3)
+    theta = m.init_params(np.random.default_rng(0))
+    theta[m.space["W1"][1, :]] = 0.0
+    with pytest.raises(eqalg.errors.InvalidValueError, match="zero norm"):
+        m.loss(theta)
+
+
+def test_sigmoid_flip_gradient_lies_in_fix_of_transpose_not_fix():
+    """(D7): at a fixed point of the logistic flip, Mᵀg = g (∂L/∂a_j = ½ ∂L/∂c) but Mg ≠ g."""
+    iris = eqalg.load_iris()
+    m = eqalg.SigmoidMLP(iris.X, iris.Y, 4, 2, "mse")
+    M = m.symmetries()["sflip[1][2]"]
+    assert not M.is_orthogonal
+    theta = m.init_params(np.random.default_rng(2))
+    for sel in m.neuron_in(1, 2) + m.neuron_out(1, 2):       # the fixed set w_j = b_j = a_j = 0
+        theta[sel] = 0.0
+    np.testing.assert_allclose(M.act(theta), theta, atol=0)
+    g = m.gradient(theta)
+    np.testing.assert_allclose(M.linear_apply_transpose(g), g, atol=1e-15)
+    assert np.linalg.norm(M.linear_apply(g) - g) > 1e-3 * np.linalg.norm(g)
+    a = g[m.space["W2"][:, 2]]
+    c = g[m.space["b2"].indices]
+    np.testing.assert_allclose(a, 0.5 * c, atol=1e-15)
+    # the flip is an involution and the loss is invariant at a generic point
+    theta = m.init_params(np.random.default_rng(3))
+    np.testing.assert_allclose(M.act(M.act(theta)), theta, atol=1e-15)
+    assert m.loss(M.act(theta)) == pytest.approx(m.loss(theta), rel=1e-13)
+
+
+def test_sigmoid_flip_needs_biases():
+    iris = eqalg.load_iris()
+    m = eqalg.MLP(iris.X, iris.Y, 3, 2, "sigmoid", bias=False)
+    assert not any(n.startswith("sflip") for n in m.symmetries())
+    with pytest.raises(eqalg.errors.InvalidValueError, match="biases"):
+        m.sigmoid_flip(1, 0)
+
+
+def test_bias_free_relu_network_is_homogeneous():
+    """Euler (M1): Df θ = k f and the loss-level consequence θᵀg = k E[∇ℓᵀ f] (MATH.md B4), k = depth."""
+    iris = eqalg.load_iris()
+    m = eqalg.MLP(iris.X, iris.Y, [6, 5], 3, "relu", "mse", bias=False)
+    assert m.homogeneity_degree == 3
+    theta = m.init_params(np.random.default_rng(4))
+    f = m.output(theta)
+    np.testing.assert_allclose(m.output_jvp(theta, theta), 3 * f, rtol=1e-12, atol=1e-14)
+    assert m.output(2.0 * theta) == pytest.approx(8.0 * f, rel=1e-13)
+    lhs = theta @ m.gradient(theta)
+    rhs = 3 * np.mean(np.sum((f - m.Y) * f, axis=1))
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+    layer_rates = [theta[m.space.slice(f"W{l}")] @ m.gradient(theta)[m.space.slice(f"W{l}")] for l in (1, 2, 3)]
+    np.testing.assert_allclose(layer_rates, rhs / 3, rtol=1e-10)     # each layer: the common rate E[∇ℓᵀf] (I7)
+    assert eqalg.MLP(iris.X, iris.Y, 4, 2, "tanh", bias=False).homogeneity_degree is None
+
+
+def test_output_jvp_matches_finite_differences():
+    ds = eqalg.make_sequences(8, 4, 5, 3, 2, seed=0)
+    models = [eqalg.BilinearAttention(ds.X, ds.Y, 2),
+              eqalg.MLP(eqalg.load_iris().X, eqalg.load_iris().Y, [4, 3], 3, "tanh")]
+    for m in models:
+        rng = np.random.default_rng(5)
+        theta = m.init_params(rng)
+        v = rng.standard_normal(m.space.size)
+        h = 1e-6
+        fd = (m.output(theta + h * v) - m.output(theta - h * v)) / (2 * h)
+        jvp = m.output_jvp(theta, v)
+        assert np.linalg.norm(jvp - fd) <= 1e-7 * np.linalg.norm(jvp)
+        batched = m.output_jvp(theta, np.stack([v, 2 * v], axis=1))       # (k, ...) as in Model.output_jvp
+        np.testing.assert_allclose(batched[0], jvp, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(batched[1], 2 * jvp, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("model_class", [eqalg.MLP, eqalg.NormalizedMLP])
+def test_output_vjp_and_output_hvp(model_class):
+    """Model-level derivatives: Dfᵀw and ∇²(Σ w·f) v, against JVPs and finite differences."""
+    iris = eqalg.load_iris()
+    m = model_class(iris.X[:30], iris.Y[:30], [4, 3], 3, "tanh")
+    rng = np.random.default_rng(9)
+    theta = m.init_params(rng)
+    w = rng.standard_normal((30, 3))
+    v = rng.standard_normal(m.space.size)
+    # ⟨Dfᵀw, v⟩ = ⟨w, Df v⟩
+    assert m.output_vjp(theta, w) @ v == pytest.approx(np.sum(w * m.output_jvp(theta, v)), rel=1e-12)
+    h = 1e-5
+    fd = (m.output_vjp(theta + h * v, w) - m.output_vjp(theta - h * v, w)) / (2 * h)
+    hv = m.output_hvp(theta, w, v)
+    assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)
+    # the loss is (1/N) Σ ℓ(f_i, y_i): g = Dfᵀ ∇ℓ / N
+    dl = m.output_loss.grad(m.output(theta), m.targets) / 30
+    np.testing.assert_allclose(m.output_vjp(theta, dl), m.gradient(theta), rtol=1e-12, atol=1e-15)
+    with pytest.raises(eqalg.errors.ShapeError, match="w"):
+        m.output_vjp(theta, w[:3])
+
+
+def test_deep_linear_balancedness_matches_charges():
+    diabetes = eqalg.load_diabetes()
+    m = eqalg.DeepLinear(diabetes.X, diabetes.Y, [3, 4], 3)
+    theta = m.init_params(np.random.default_rng(6))
+    gens = m.conserved_generators()
+    assert len(gens) == 3 * 4 // 2 + 4 * 5 // 2
+    for layer in (1, 2):
+        C = m.balancedness(theta, layer)
+        np.testing.assert_allclose(C, C.T)
+        for name, t in gens.items():
+            if name.startswith(f"C[{layer}]"):
+                a, b = (int(x) for x in name.split("[")[2].rstrip("]").split(","))
+                expected = C[a, b] if a != b else 0.5 * C[a, a]      # ½θᵀA_Mθ = ⟨M, C⟩/2
+                assert t.quadratic_form(theta) == pytest.approx(expected, rel=1e-12, abs=1e-14)
+
+
+def test_chunked_batched_hvp_equals_unchunked():
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((30, 5)), np.eye(3)[rng.integers(0, 3, 30)]
+    m = eqalg.MLP(X, Y, [6, 4], 3, "sigmoid", "cross_entropy")
+    theta = m.init_params(rng)
+    V = rng.standard_normal((m.space.size, 7))
+    Ws, bs = m._layers(theta)
+    dWs, dbs = split_layer_directions(m.space, V, 3)
+    stack = DenseStack([m.act] * 2, m.out_loss)
+    full = stack.hvp(Ws, bs, X, Y, dWs, dbs, chunk=7)
+    for chunk in (1, 3):
+        part = stack.hvp(Ws, bs, X, Y, dWs, dbs, chunk=chunk)
+        for a, b in zip(full[0] + full[1], part[0] + part[1]):
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_depth_two_mlp_matches_reference_values_and_two_layer_mlp():
+    """The dense-stack engine reproduces the stored reference derivatives and TwoLayerMLP exactly."""
+    from pathlib import Path
+    d = np.load(Path(__file__).parent / "data" / "mlp_tanh_small.npz")
+    m = eqalg.MLP(d["X"], d["Y"], 8, 2, "tanh", "mse")
+    assert m.loss(d["theta"]) == pytest.approx(float(d["loss"]), rel=1e-14)
+    np.testing.assert_allclose(m.gradient(d["theta"]), d["grad"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m.hvp(d["theta"], d["v"]), d["hvp"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(m.hessian(d["theta"]), d["hessian"], rtol=1e-12, atol=1e-14)
+    rng = np.random.default_rng(10)
+    iris = eqalg.load_iris()
+    for activation in ("relu", "leaky_relu", "tanh", "linear", "sigmoid"):
+        for loss in ("mse", "cross_entropy"):
+            for bias in (True, False):
+                a = eqalg.MLP(iris.X[:50], iris.Y[:50], 5, 2, activation, loss, bias=bias)
+                b = eqalg.TwoLayerMLP(iris.X[:50], iris.Y[:50], 5, activation, loss, bias=bias)
+                assert a.space == b.space
+                theta = a.init_params(rng)
+                V = rng.standard_normal((a.space.size, 3))
+                np.testing.assert_allclose(a.gradient(theta), b.gradient(theta), rtol=1e-12, atol=1e-15)
+                np.testing.assert_allclose(a.hvp(theta, V), b.hvp(theta, V), rtol=1e-11, atol=1e-14)
+
+
+def test_mlp_bad_hyperparameters_raise():
+    iris = eqalg.load_iris()
+    with pytest.raises(eqalg.errors.InvalidValueError, match="depth"):
+        eqalg.MLP(iris.X, iris.Y, 4, depth=1)
+    with pytest.raises(eqalg.errors.InvalidValueError, match="hidden"):
+        eqalg.MLP(iris.X, iris.Y, [4, 4], depth=2)
+    with pytest.raises(eqalg.errors.UnknownNameError, match="activation"):
+        eqalg.MLP(iris.X, iris.Y, 4, activation="gelu")
+    with pytest.raises(eqalg.errors.ShapeError):
+        eqalg.BilinearAttention(iris.X, iris.Y)
+    with pytest.raises(eqalg.errors.ShapeError, match="theta"):
+        eqalg.DeepLinear(iris.X, iris.Y).loss(np.zeros(3))
+
+
+@pytest.mark.parametrize("name", ["sin", "square"])
+def test_dense_stack_generic_activation_paths(name):
+    """Activations without a fast path: σ''/σ' by division, or R{z} kept where σ' = 0 ≠ σ'' (z² at z = 0)."""
+    from eqalg.models.functions import Activation, get_loss
+    from eqalg.models.layers import join_layers
+    act = {"sin": Activation("sin", np.sin, np.cos, lambda z: -np.sin(z)),
+           "square": Activation("square", lambda z: z * z, lambda z: 2 * z, lambda z: 2 * np.ones_like(z))}[name]
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((20, 4))
+    X[3] = 0.0                                   # z = 0 exactly for this sample (no biases)
+    Y = rng.standard_normal((20, 2))
+    stack = DenseStack([act, act], get_loss("mse"))
+    space = eqalg.ParameterSpace([("W1", (5, 4)), ("W2", (3, 5)), ("W3", (2, 3))])
+    theta = 0.5 * rng.standard_normal(space.size)
+
+    def grad(th):
+        Ws, bs = [space.unflatten(th)[f"W{l}"] for l in (1, 2, 3)], [None] * 3
+        return join_layers(space, *stack.loss_and_gradient(Ws, bs, X, Y)[1:])
+
+    V = rng.standard_normal((space.size, 3))
+    Ws = [space.unflatten(theta)[f"W{l}"] for l in (1, 2, 3)]
+    dWs, dbs = split_layer_directions(space, V, 3)
+    HWs, Hbs = stack.hvp(Ws, [None] * 3, X, Y, dWs, dbs)
+    hv = join_layers(space, HWs, Hbs, 3)
+    if name == "square":
+        assert stack.forward(Ws, [None] * 3, X, order=2).curvatures[0][0] == "keep"
+    h = 1e-5
+    fd = np.stack([(grad(theta + h * V[:, j]) - grad(theta - h * V[:, j])) / (2 * h) for j in range(3)], axis=1)
+    assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)
