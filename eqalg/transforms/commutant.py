@@ -280,7 +280,7 @@ class SignedAction:
         return s[:, None] * X[p]
 
     def averages(self, mats) -> list:
-        """Group averages |K|⁻¹ Σ ρ(k) S ρ(k)ᵀ as means over the orbitals (module docstring, step 1)."""
+        """Group averages |K|⁻¹ Σ ρ(k) S ρ(k)ᵀ as means over the orbitals (see the module docstring)."""
         labels, point, sign = _pair_orbits(self.dim, self.generators)
         flat = labels.ravel()
         counts = np.bincount(flat)
