@@ -49,17 +49,8 @@ RESULTS = Path(__file__).parent / "results" / "bench_equivariance.json"
 TARGET_S = 2.0
 
 
-def best(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
-
 def best_cold(build, fn, repeats):
-    """Best time of fn(build()) over repeats, timing fn only, on a fresh object each time (no caches)."""
+    """(best time, result) of fn(build()) over repeats, timing fn only, on a fresh object each time."""
     times, out = [], None
     for _ in range(repeats):
         obj = build()
@@ -67,6 +58,11 @@ def best_cold(build, fn, repeats):
         out = fn(obj)
         times.append(time.perf_counter() - t0)
     return min(times), out
+
+
+def best(fn, repeats):
+    """(best time, result) of fn() over repeats."""
+    return best_cold(lambda: None, lambda _: fn(), repeats)
 
 
 def model_for(h: int) -> eqalg.TwoLayerMLP:
