@@ -199,14 +199,15 @@ class SignedPermutation(DiscreteTransformation):
 def _compose_signed(g, h):
     _same_space(g, h)
     # (g(hθ))_i = s^g_i s^h_{p^g_i} θ_{p^h[p^g_i]}
-    return SignedPermutation(h._perm[g._perm], g._signs * h._signs[g._perm], g.space)
+    name = f"{g._name}∘{h._name}" if g._name and h._name else None
+    return SignedPermutation(h._perm[g._perm], g._signs * h._signs[g._perm], g.space, name=name)
 
 
 @inverse.register(SignedPermutation)
 def _inverse_signed(g):
     q = np.empty_like(g._perm)
     q[g._perm] = np.arange(g._perm.shape[0])
-    return SignedPermutation(q, g._signs[q], g.space)
+    return SignedPermutation(q, g._signs[q], g.space, name=f"{g._name}⁻¹" if g._name else None)
 
 
 class MatrixMap(DiscreteTransformation):

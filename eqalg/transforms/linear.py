@@ -414,11 +414,12 @@ class LinearGenerator(ContinuousTransformation):
         if self._offset is not None or other._offset is not None:
             off = (a * (self._offset if self._offset is not None else 0.0)
                    + b * (other._offset if other._offset is not None else 0.0))
+        name = _combination_name(((a, self), (b, other)) if other is not self or b else ((a, self),))
         if self._form == other._form == "diagonal":
-            return LinearGenerator.diagonal(a * self._diag + b * other._diag, self.space, offset=off)
+            return LinearGenerator.diagonal(a * self._diag + b * other._diag, self.space, offset=off, name=name)
         if "dense" in (self._form, other._form):
-            return LinearGenerator(a * self.to_dense() + b * other.to_dense(), self.space, offset=off)
-        return LinearGenerator(a * self.to_sparse() + b * other.to_sparse(), self.space, offset=off)
+            return LinearGenerator(a * self.to_dense() + b * other.to_dense(), self.space, offset=off, name=name)
+        return LinearGenerator(a * self.to_sparse() + b * other.to_sparse(), self.space, offset=off, name=name)
 
     def __add__(self, other):
         if not isinstance(other, LinearGenerator):
@@ -444,3 +445,17 @@ class LinearGenerator(ContinuousTransformation):
     def __repr__(self):
         extra = ", affine" if self._offset is not None else ""
         return f"LinearGenerator({self.name!r}, form={self._form}, D={self.space.size}{extra})"
+
+
+def _combination_name(terms) -> str | None:
+    """``"0.5·rescale[0] + 2·rescale[1]"`` for named generators (None when a term is unnamed)."""
+    parts = []
+    for coef, g in terms:
+        if coef == 0:
+            continue
+        nm = getattr(g, "_name", None)
+        if nm is None:
+            return None
+        scale = "" if coef == 1 else "-" if coef == -1 else f"{coef:g}·"
+        parts.append(f"{scale}{nm}")
+    return " + ".join(parts).replace("+ -", "- ") if parts else None
