@@ -30,6 +30,7 @@ from .base import Model
 from .catalogue import (block_generator, block_map, column_scaling, column_swap, left_multiply, right_multiply,
                         unit_matrix)
 from .functions import get_activation, get_loss
+from .homogeneity import HomogeneousNetwork
 from .layers import DenseStack, dense_blocks, join_layers, split_layer_directions, split_layers
 from .mlp import _as_data
 
@@ -58,7 +59,7 @@ def hidden_widths(hidden, depth) -> tuple:
     return tuple(int(w) for w in widths)
 
 
-class MLP(Model):
+class MLP(HomogeneousNetwork, Model):
     """A depth-L perceptron ``W_L σ(… σ(W_1 x + b_1) …) + b_L`` on a fixed data set, with exact derivatives.
 
     Parameters
@@ -119,6 +120,21 @@ class MLP(Model):
     def homogeneity_degree(self):
         """k with f(cθ) = c^k f(θ) for c > 0 (bias-free, positively homogeneous σ), else None (MATH.md B4)."""
         return self.depth if (self.act.homogeneous and not self.bias) else None
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers L (the depth)."""
+        return self.depth
+
+    def equivariances(self) -> dict:
+        """Homogeneity equivariances ``{name: Equivariance}`` (MATH.md B4, §C #11): the whole network
+        (k = depth) and each layer (k = 1) when bias-free with positively homogeneous σ; the last layer
+        always."""
+        return self.homogeneity_equivariances()
+
+    def equivariance_controls(self) -> dict:
+        """Wrong degrees for :meth:`equivariances` (k ± 1; 2 for the last layer)."""
+        return self.homogeneity_controls()
 
     def describe(self) -> dict:
         """Hyperparameters as a JSON-ready dict."""

@@ -19,6 +19,7 @@ from ..transforms.linear import LinearGenerator
 from ..transforms.maps import InputMap, LinearOutputMap, ScalarMap
 from .base import Model
 from .functions import get_activation, get_loss
+from .homogeneity import HomogeneousNetwork
 
 __all__ = ["TwoLayerMLP"]
 
@@ -46,7 +47,7 @@ def _as_data(X, Y, loss_name):
     return X, Y
 
 
-class TwoLayerMLP(Model):
+class TwoLayerMLP(HomogeneousNetwork, Model):
     """Two-layer MLP ``f(x) = W2 σ(W1 x + b1) + b2`` on a fixed data set, with exact derivatives.
 
     Parameters
@@ -675,54 +676,10 @@ class TwoLayerMLP(Model):
         """k with f(cθ) = c^k f(θ) for c > 0: 2 for a bias-free network with positively homogeneous σ, else None."""
         return 2 if (not self.bias and self.act.homogeneous) else None
 
-    def scaling_generator(self, *blocks: str) -> LinearGenerator:
-        """J = Pθ scaling the given blocks (all of θ when none is given): the generator of θ_B ↦ e^s θ_B."""
-        names = blocks or self.space.names
-        sel = [self.space[b].indices for b in names]
-        label = "all" if not blocks else ",".join(blocks)
-        return LinearGenerator.from_selections(self.space, plus=sel, name=f"scale[{label}]")
-
-    def homogeneity(self, degree: float | None = None) -> Equivariance:
-        """f(e^s θ) = e^{ks} f(θ): J = θ, ρ(z) = kz (MATH.md B4 and §C #11; Euler's theorem).
-
-        Parameters
-        ----------
-        degree : float, optional
-            k; the network's :attr:`homogeneity_degree` by default (pass another value for a
-            negative control).
-
-        Raises
-        ------
-        InvalidValueError
-            No degree given and the network is not homogeneous (biases or a non-homogeneous σ).
-        """
-        k = self.homogeneity_degree if degree is None else degree
-        if k is None:
-            raise InvalidValueError("degree: the network is not homogeneous (it needs bias=False and relu, "
-                                    "leaky_relu or linear); pass a degree explicitly for a control")
-        return Equivariance(self.scaling_generator(), output=ScalarMap.power(k), name=f"homogeneity(k={k:g})")
-
-    def layer_homogeneity(self, layer: int, degree: float = 1.0) -> Equivariance:
-        """Scaling one layer: f is 1-homogeneous in (W2, b2) for every σ, and in W1 when bias-free σ is
-        positively homogeneous (MATH.md B4, per-layer; by (I7) their difference is the layer-balancing
-        symmetry of Du, Hu & Lee 2018).
-
-        Parameters
-        ----------
-        layer : {1, 2}
-        degree : float
-            1 for the true equivariance; another value gives a negative control.
-
-        Raises
-        ------
-        InvalidValueError
-            ``layer`` is not 1 or 2.
-        """
-        if layer not in (1, 2):
-            raise InvalidValueError(f"layer: expected 1 or 2, got {layer!r}")
-        blocks = [f"W{layer}"] + ([f"b{layer}"] if self.bias else [])
-        return Equivariance(self.scaling_generator(*blocks), output=ScalarMap.power(degree),
-                            name=f"homogeneity[layer {layer}](k={degree:g})")
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (2)."""
+        return 2
 
     @staticmethod
     def _cycle(n: int, shift: int = 1) -> np.ndarray:
@@ -809,11 +766,7 @@ class TwoLayerMLP(Model):
         ``homogeneity[layer 2]`` always; ``permute_inputs`` (d ≥ 2) and ``permute_classes``
         (o ≥ 2), cyclic shifts.
         """
-        out = {}
-        if self.homogeneity_degree is not None:
-            out["homogeneity"] = self.homogeneity()
-            out["homogeneity[layer 1]"] = self.layer_homogeneity(1)
-        out["homogeneity[layer 2]"] = self.layer_homogeneity(2)
+        out = self.homogeneity_equivariances()
         if self.n_inputs >= 2:
             out["permute_inputs"] = self.input_permutation_equivariance()
         if self.n_outputs >= 2:
@@ -822,11 +775,7 @@ class TwoLayerMLP(Model):
 
     def equivariance_controls(self) -> dict:
         """Negative controls for :meth:`equivariances`: wrong degrees (k ± 1) and wrong permutations."""
-        out = {}
-        k = self.homogeneity_degree
-        for deg in ((k - 1, k + 1) if k is not None else (2,)):
-            out[f"homogeneity(k={deg:g})"] = self.homogeneity(deg)
-        out["homogeneity[layer 2](k=2)"] = self.layer_homogeneity(2, 2.0)
+        out = self.homogeneity_controls()
         d, o = self.n_inputs, self.n_outputs
         if d >= 2:
             out["permute_inputs(wrong data map)"] = self.input_permutation_equivariance(

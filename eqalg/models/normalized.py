@@ -70,6 +70,12 @@ class NormalizedMLP(MLP):
                  bias: bool = True):
         super().__init__(X, Y, hidden, depth, activation, loss, bias=bias)
 
+    @property
+    def homogeneity_degree(self):
+        """None: the normalized first layer is scale-invariant (degree 0), so θ ↦ cθ does not scale f by
+        c^depth; only the last layer's 1-homogeneity is catalogued (MATH.md B4, B5)."""
+        return None
+
     def describe(self) -> dict:
         """Hyperparameters as a JSON-ready dict (``normalized``: the normalized layer)."""
         d = super().describe()
