@@ -37,7 +37,8 @@ from ..predictions.symmetric_points import symmetric_point_study, validate_symme
 from ..report import check
 
 __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
-           "hyperparameter_options", "data_spec"]
+           "hyperparameter_options", "data_spec", "order_int", "steps_int", "seed_int",
+           "json_path"]
 
 MODELS = tuple(ZOO)
 
@@ -62,6 +63,11 @@ def _bounded_int(text: str, low: int, high: int, what: str) -> int:
 def positive_int(text: str) -> int:
     """argparse type: a positive integer (at most 10⁶)."""
     return _bounded_int(text, 1, MAX_INT_OPTION, "a positive integer")
+
+
+def order_int(text: str) -> int:
+    """argparse type: a group-order bound, 1 … 10⁹ (enumerating past it is refused, not attempted)."""
+    return _bounded_int(text, 1, 10 ** 9, "a positive integer")
 
 
 def steps_int(text: str) -> int:

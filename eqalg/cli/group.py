@@ -23,7 +23,7 @@ from ..models.mlp import TwoLayerMLP
 from ..transforms.families import (alternating_group, cyclic_group, dihedral_group, direct_product,
                                    hyperoctahedral_group, symmetric_group)
 from ..transforms.finite import DEFAULT_MAX_ORDER, FiniteGroup
-from .check import positive_int
+from .check import order_int, positive_int
 
 __all__ = ["register", "run_group", "group_from_name", "group_job"]
 
@@ -75,7 +75,7 @@ def register(sub) -> None:
     p.add_argument("--graphml", metavar="PATH", help="write the subgroup lattice as GraphML (classes with --classes)")
     p.add_argument("--dot", metavar="PATH", help="write the subgroup lattice as Graphviz DOT (classes with --classes)")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
-    p.add_argument("--max-order", type=positive_int, default=DEFAULT_MAX_ORDER,
+    p.add_argument("--max-order", type=order_int, default=DEFAULT_MAX_ORDER,
                    help=f"largest group order accepted (default: {DEFAULT_MAX_ORDER})")
     p.set_defaults(func=run_group, _parser=p)
 
