@@ -36,7 +36,8 @@ def _check(order: int, max_order: int, name: str) -> None:
     check_positive(max_order, "max_order", integer=True)
     if order > max_order:
         size = str(order) if order < 10 ** 15 else f"about {float(order):.3e}"
-        raise GroupTooLargeError(f"max_order: {name} has {size} elements, more than max_order = {max_order} (raise max_order, or --max-order on the command line, to allow it)")
+        raise GroupTooLargeError(f"max_order: {name} has {size} elements, more than max_order = {max_order} "
+                                 "(raise max_order, or --max-order on the command line, to allow it)")
 
 
 def _cycle(n: int, points) -> np.ndarray:
