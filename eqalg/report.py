@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backends.base import get_backends
-from .constraints import CheckResult, derive, evaluate
+from .constraints import derive, evaluate
 from .errors import InvalidValueError
 from .models.base import Model
 from .transforms.base import Transformation

@@ -32,7 +32,6 @@ def test_gl_r_on_factorization_conserves_the_entries_of_UtU_minus_VtV():
     # Reference: r(r+1)/2 laws, the entries of UᵀU − VᵀV (Marcotte et al. 2023; MATH.md §C #4).
     assert len(qs) == r * (r + 1) // 2 and all(isinstance(q, QuadraticQuantity) for q in qs)
     # Same span: Q_k(θ) = ½θᵀS_kθ vs the quadratic forms of the entries (UᵀU − VᵀV)_ab, a ≤ b.
-    n, m = mf.n, mf.m
     ref = []
     for a in range(r):
         for b in range(a, r):

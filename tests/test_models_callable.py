@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import eqalg
-from eqalg.backends import Analytic, FiniteDifference
+from eqalg.backends import FiniteDifference
 from eqalg.errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError
 
 

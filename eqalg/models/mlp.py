@@ -16,7 +16,7 @@ from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.equivariance import Equivariance
 from ..transforms.linear import LinearGenerator
-from ..transforms.maps import InputMap, LinearOutputMap, ScalarMap
+from ..transforms.maps import InputMap, LinearOutputMap
 from .base import Model
 from .functions import get_activation, get_loss
 from .homogeneity import HomogeneousNetwork
