@@ -36,6 +36,10 @@ __all__ = ["Representation", "BlockRepresentation", "MatrixRepresentation", "Fix
            "IsotropyLattice", "natural_representation"]
 
 
+#: Largest subgroup whose elements are listed for the average-trace cross-check of a fixed subspace.
+AVERAGE_TRACE_LIMIT = 200_000
+
+
 @dataclass(frozen=True)
 class FixedSubspace:
     """Fix(H) with an orthonormal basis and the evidence for its dimension.
@@ -45,13 +49,15 @@ class FixedSubspace:
     subgroup : FiniteGroup
     basis : ndarray (D, k)
         Orthonormal columns spanning Fix(H).
-    average_trace : float
-        |H|⁻¹ Σ_h tr ρ(h) (MATH.md (D5)); equals k.
+    average_trace : float or None
+        |H|⁻¹ Σ_h tr ρ(h) (MATH.md (D5)); equals k. None when H has more than
+        :data:`AVERAGE_TRACE_LIMIT` elements (the basis never needs the elements; only this
+        independent cross-check lists them).
     """
 
     subgroup: FiniteGroup
     basis: np.ndarray
-    average_trace: float
+    average_trace: float | None
 
     @property
     def dim(self) -> int:
@@ -332,7 +338,8 @@ class BlockRepresentation(_Stored):
         extra = np.zeros((D, free.size))
         extra[free, np.arange(free.size)] = 1.0
         basis = np.concatenate([basis, extra], axis=1)
-        return FixedSubspace(H, basis, float(self.traces(H).mean()))
+        avg = float(self.traces(H).mean()) if H.order <= AVERAGE_TRACE_LIMIT else None
+        return FixedSubspace(H, basis, avg)
 
     def fixing_mask(self, theta, rtol: float = 1e-10) -> np.ndarray:
         """Mask of the g with ‖s[i]·θ_{block p[i]} − θ_{block i}‖∞ ≤ rtol·‖θ‖∞ for every block i.
