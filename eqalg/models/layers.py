@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import softmax
 
 from ..space import ParameterSpace
-from .functions import Activation, OutputLoss
+from .functions import ACTIVATIONS, LOSSES, Activation, OutputLoss
 
 __all__ = ["DenseStack", "DensePass", "dense_blocks", "split_layers", "split_layer_directions", "join_layers",
            "CHUNK_ELEMENTS"]
@@ -152,11 +152,12 @@ def _loss_hessian(loss: OutputLoss, f, Y, n):
 
     Fast paths (same formulas as :mod:`eqalg.models.functions`) for ``mse`` (identity) and
     ``cross_entropy`` (diag(p) − ppᵀ with p = softmax(f) evaluated once for all directions);
-    any other loss uses its ``hess_apply``.
+    any other loss object (even one with the same name) uses its ``hess_apply``.
     """
-    if loss.name == "mse":
+    # identity, not name: a user's OutputLoss called "cross_entropy" must use its own hess_apply
+    if loss is LOSSES["mse"]:
         return lambda r: r / n
-    if loss.name == "cross_entropy":
+    if loss is LOSSES["cross_entropy"]:
         p = softmax(f, axis=-1)[:, None, :]
 
         def apply(r):
@@ -206,7 +207,7 @@ class DenseStack:
         if not all(isinstance(a, Activation) for a in self.activations):
             raise TypeError("activations: expected Activation objects")
         self.loss = loss
-        self._linear = tuple(a.name == "linear" for a in self.activations)
+        self._linear = tuple(a is ACTIVATIONS["linear"] for a in self.activations)
 
     @property
     def depth(self) -> int:

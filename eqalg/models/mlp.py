@@ -20,6 +20,7 @@ from ..transforms.maps import InputMap, LinearOutputMap
 from .base import Model
 from .functions import get_activation, get_loss
 from .homogeneity import HomogeneousNetwork
+from .layers import DenseStack, join_layers, split_layer_directions, split_layers
 
 __all__ = ["TwoLayerMLP"]
 
@@ -119,125 +120,73 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         p = self.space.unflatten(self.validate_theta(theta))
         return p["W1"], p.get("b1"), p["W2"], p.get("b2")
 
-    def _forward(self, theta):
-        W1, b1, W2, b2 = self._blocks(theta)
-        z = self.X @ W1.T
-        if b1 is not None:
-            z += b1
-        a = self.act.f(z)
-        f = a @ W2.T
-        if b2 is not None:
-            f += b2
-        return W1, W2, z, a, f
+    def _layers(self, theta):
+        return split_layers(self.space, self.validate_theta(theta), 2)
+
+    @property
+    def _stack(self) -> DenseStack:
+        # derived from act/out_loss on use, so that the two can never disagree
+        return DenseStack([self.act], self.out_loss)
 
     def output(self, theta, X=None) -> np.ndarray:
         """Model outputs f(θ, x_i), shape (N, o) (on ``X`` if given, else the training inputs)."""
-        W1, b1, W2, b2 = self._blocks(theta)
+        Ws, bs = self._layers(theta)
         Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs:
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}), got {Xa.shape}")
-        z = Xa @ W1.T + (0.0 if b1 is None else b1)
-        f = self.act.f(z) @ W2.T
-        return f if b2 is None else f + b2
+        return self._stack.forward(Ws, bs, Xa).f
 
     def per_sample_loss(self, theta) -> np.ndarray:
         """ℓ(f(θ, x_i), y_i), shape (N,)."""
-        return self.out_loss.value(self._forward(theta)[-1], self.Y)
+        return self.out_loss.value(self.output(theta), self.Y)
 
     def loss(self, theta) -> float:
         """L(θ) = mean of the per-sample losses."""
         return float(np.mean(self.per_sample_loss(theta)))
 
-    def _vjp(self, W2, z, a, d_f):
-        """Dfᵀ d_f for output cotangents d_f (N, o): backpropagation, flattened (D,)."""
-        d_z = (d_f @ W2) * self.act.df(z)
-        parts = [d_z.T @ self.X]
-        if self.bias:
-            parts.append(d_z.sum(axis=0))
-        parts.append(d_f.T @ a)
-        if self.bias:
-            parts.append(d_f.sum(axis=0))
-        return np.concatenate([p.ravel() for p in parts])
-
+    # Derivatives come from the dense-network engine shared with the zoo's deeper MLP
+    # (eqalg.models.layers): backpropagation and the batched R-operator (Pearlmutter 1994).
     def loss_and_gradient(self, theta):
         """(L(θ), ∇L(θ)) from one forward and one backward pass."""
-        W1, W2, z, a, f = self._forward(theta)
-        d_f = self.out_loss.grad(f, self.Y) / self.n_samples
-        return float(np.mean(self.out_loss.value(f, self.Y))), self._vjp(W2, z, a, d_f)
+        Ws, bs = self._layers(theta)
+        loss, gWs, gbs = self._stack.loss_and_gradient(Ws, bs, self.X, self.Y)
+        return loss, join_layers(self.space, gWs, gbs)
 
     def gradient(self, theta) -> np.ndarray:
         """∇L(θ), shape (D,), by backpropagation."""
         return self.loss_and_gradient(theta)[1]
 
-    def _split_directions(self, V):
-        k = V.shape[1]
-        blocks = {}
-        for name in self.space.names:
-            sl = self.space.slice(name)
-            blocks[name] = V[sl].T.reshape((k,) + self.space[name].shape)
-        return blocks
-
-    def _rop(self, W2, z, a, P):
-        """Forward-mode (R-operator) pass: (Rz, Ra, Rf) of shapes (k, N, h), (k, N, h), (k, N, o)."""
-        Rz = np.matmul(self.X, P["W1"].transpose(0, 2, 1))
-        if self.bias:
-            Rz += P["b1"][:, None, :]
-        Ra = self.act.df(z) * Rz
-        Rf = Ra @ W2.T + np.matmul(a, P["W2"].transpose(0, 2, 1))
-        if self.bias:
-            Rf += P["b2"][:, None, :]
-        return Rz, Ra, Rf
-
-    def _second_order(self, W2, z, a, d_f, Rd_f, P, Rz, Ra):
-        """R{Dfᵀ d_f} for directions P: ∇²(Σ d_f·f) v + Dfᵀ Rd_f, shape (D, k) (Pearlmutter 1994)."""
-        k = Rz.shape[0]
-        dsig = self.act.df(z)
-        d_a = d_f @ W2
-        Rd_a = Rd_f @ W2 + np.matmul(d_f, P["W2"])
-        Rd_z = Rd_a * dsig + (d_a * self.act.d2f(z)) * Rz
-        parts = [np.matmul(Rd_z.transpose(0, 2, 1), self.X).reshape(k, -1)]
-        if self.bias:
-            parts.append(Rd_z.sum(axis=1))
-        parts.append((np.matmul(Rd_f.transpose(0, 2, 1), a) + np.matmul(d_f.T, Ra)).reshape(k, -1))
-        if self.bias:
-            parts.append(Rd_f.sum(axis=1))
-        return np.concatenate(parts, axis=1).T
+    def _hvp(self, theta, v, output_weights=None):
+        V, single = self.validate_directions(v)
+        Ws, bs = self._layers(theta)
+        dWs, dbs = split_layer_directions(self.space, V, 2)
+        HWs, Hbs = self._stack.hvp(Ws, bs, self.X, self.Y, dWs, dbs, output_weights=output_weights)[:2]
+        out = join_layers(self.space, HWs, Hbs, V.shape[1])
+        return out[:, 0] if single else out
 
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k), exact (R-operator), k directions in one pass."""
-        V, single = self.validate_directions(v)
-        W1, W2, z, a, f = self._forward(theta)
-        n = self.n_samples
-        P = self._split_directions(V)
-        Rz, Ra, Rf = self._rop(W2, z, a, P)
-        d_f = self.out_loss.grad(f, self.Y) / n
-        Rd_f = self.out_loss.hess_apply(f, self.Y, Rf) / n
-        out = self._second_order(W2, z, a, d_f, Rd_f, P, Rz, Ra)
-        return out[:, 0] if single else out
+        return self._hvp(theta, v)
 
     # -- model-level derivatives (outputs f(θ, x_i)) ------------------------------------------------
     def output_jvp(self, theta, v) -> np.ndarray:
         """Df(θ) v: output directional derivatives, shape (N, o) for v (D,), (k, N, o) for v (D, k)."""
         V, single = self.validate_directions(v)
-        W1, W2, z, a, f = self._forward(theta)
-        Rf = self._rop(W2, z, a, self._split_directions(V))[2]
-        return Rf[0] if single else Rf
+        Ws, bs = self._layers(theta)
+        dWs, dbs = split_layer_directions(self.space, V, 2)
+        Rf = self._stack.output_jvp(Ws, bs, self.X, dWs, dbs)                 # (N, k, o)
+        return Rf[:, 0, :] if single else Rf.transpose(1, 0, 2)
 
     def output_vjp(self, theta, w) -> np.ndarray:
         """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for output weights w of shape (N, o); returns (D,)."""
         w = self._output_weights(w)
-        W1, W2, z, a, f = self._forward(theta)
-        return self._vjp(W2, z, a, w)
+        Ws, bs = self._layers(theta)
+        gWs, gbs = self._stack.vjp(Ws, bs, self.X, w)
+        return join_layers(self.space, gWs, gbs)
 
     def output_hvp(self, theta, w, v) -> np.ndarray:
         """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o) and v (D,) or (D, k) (exact R-operator)."""
-        w = self._output_weights(w)
-        V, single = self.validate_directions(v)
-        W1, W2, z, a, f = self._forward(theta)
-        P = self._split_directions(V)
-        Rz, Ra, _ = self._rop(W2, z, a, P)
-        out = self._second_order(W2, z, a, w, np.zeros((V.shape[1],) + w.shape), P, Rz, Ra)
-        return out[:, 0] if single else out
+        return self._hvp(theta, v, output_weights=self._output_weights(w))
 
     def _output_weights(self, w):
         w = np.asarray(w, dtype=np.float64)
@@ -259,11 +208,9 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
 
     # -- non-smoothness -------------------------------------------------------------------------------
     def _preactivation_direction(self, v):
-        P = self._split_directions(np.asarray(v, dtype=np.float64).reshape(-1, 1))
-        Rz = self.X @ P["W1"][0].T
-        if self.bias:
-            Rz = Rz + P["b1"][0]
-        return Rz
+        dWs, dbs = split_layer_directions(self.space, np.asarray(v, dtype=np.float64).reshape(-1, 1), 2)
+        Rz = self.X @ dWs[0][0].T
+        return Rz if dbs[0] is None else Rz + dbs[0][0]
 
     def activation_pattern(self, theta):
         """Sign pattern of the pre-activations, shape (N, h), for kinked σ; None for smooth σ."""
