@@ -173,11 +173,16 @@ class CheckResult:
         rtol · scale + safety · fd_error.
     fd_error : float or None
         The finite-difference backend's own absolute error estimate (None for analytic).
+    error : float
+        The backend's error estimate used in the tolerance (finite differences: Richardson and
+        round-off; analytic: the round-off probe of gradients, 0 for exact Hessian products).
     passed : bool or None
         True when residual ≤ tolerance; None when the result cannot be trusted (non-smooth or
         inconclusive).
     status : str
-        ``"holds"``, ``"violated"``, ``"trivial"`` (scale 0: both sides vanish),
+        ``"holds"``, ``"violated"``, ``"trivial"`` (both sides vanish: the scale is 0 or below the
+        backend's error, as for gradients at a critical point — uninformative, accepted for
+        symmetries and controls alike),
         ``"non-smooth"`` (a kink at the point, inside every admissible finite-difference
         stencil) or ``"inconclusive"`` (the residual is within tolerance, but the backend's error
         estimate times its safety factor exceeds 1e-4 of the scale: the numbers cannot resolve a
@@ -208,6 +213,7 @@ class CheckResult:
     seconds: float
     point: str | None = None
     control: bool = False
+    error: float = 0.0
 
     @property
     def relative_residual(self) -> float:
@@ -218,7 +224,11 @@ class CheckResult:
 
     @property
     def as_expected(self) -> bool:
-        """True when a true identity holds, or a negative control is violated (not for non-smooth)."""
+        """True when a true identity holds, or a negative control is violated (not for non-smooth or
+        inconclusive results). A ``trivial`` result says nothing either way and is accepted for both:
+        at a critical point every first-order identity holds, symmetry or not (I6)."""
+        if self.status == "trivial":
+            return True
         if self.passed is None:
             return False
         return self.passed != self.control
@@ -301,16 +311,22 @@ class _EvaluateFunction(GenericFunction):
                                      f"{constraint.transformation.space.describe()}, model on {model.space.describe()}")
         counting = CountingModel(model)
         start = time.perf_counter()
-        residual, scale, error, nonsmooth = method(constraint, counting, theta, backend, **kwargs)
+        out = method(constraint, counting, theta, backend, **kwargs)
+        residual, scale, error, nonsmooth = out[:4]
+        floor = out[4] if len(out) > 4 else 0.0    # optional: the part of the error that is round-off
         seconds = time.perf_counter() - start
-        return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds)
+        return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds, floor)
 
 
 def evaluate(constraint, model, theta, backend):
     """Evaluate a constraint on ``model`` at ``theta`` with ``backend``; returns a :class:`CheckResult`.
 
     Methods are registered for (constraint type, backend type) and return
-    ``(residual, scale, error, nonsmooth)``.
+    ``(residual, scale, error, nonsmooth)`` or ``(residual, scale, error, nonsmooth, floor)``,
+    ``floor`` being the part of the error caused by round-off in the model's gradient at θ. A
+    result within tolerance whose round-off floor alone prevents certification is ``trivial``
+    (the point, near-critical, limits the precision), one whose method error does is
+    ``inconclusive``.
 
     Raises
     ------
@@ -330,7 +346,7 @@ def evaluate(constraint, model, theta, backend):
 evaluate = _EvaluateFunction(evaluate, nargs=2)
 
 
-def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> CheckResult:
+def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floor=0.0) -> CheckResult:
     t = c.transformation
     fd_error = float(error) if backend.name != "analytic" else None
     if nonsmooth or not np.isfinite(residual):
@@ -339,9 +355,15 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> C
         tol = float(backend.tolerance(scale, error))
         if scale == 0 and residual == 0:
             passed, status = True, "trivial"
+        elif residual <= tol and scale <= backend.safety * error:
+            # every term is at the level of the backend's own error (e.g. g at a critical point)
+            passed, status = True, "trivial"
         elif residual > tol:
             # beyond even the error allowance: a violation, whatever the size of the error
             passed, status = False, "violated"
+        elif backend.safety * floor > UNTRUSTED_ERROR_FRACTION * scale:
+            # the point itself limits the precision (g at round-off level: near a critical point)
+            passed, status = True, "trivial"
         elif backend.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
             # within tolerance only thanks to a large error estimate: cannot certify "holds"
             passed, status = None, "inconclusive"
@@ -351,7 +373,7 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds) -> C
     return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
                        backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,
                        fd_error=fd_error, passed=passed, status=status, evaluations=dict(counts),
-                       seconds=seconds)
+                       seconds=seconds, error=float(error))
 
 
 @evaluate.register(InfinitesimalGradient, Backend)
@@ -362,8 +384,10 @@ def _eval_inf_gradient(c, model, theta, backend):
     est = backend.curve_derivative(model, theta, t)
     sigma = t.loss_rate(loss)
     residual = abs(est.value - sigma)
-    scale = backend.gradient_norm(model, theta) * float(np.linalg.norm(J)) + abs(sigma)
-    return residual, scale, est.error, est.nonsmooth
+    normJ = float(np.linalg.norm(J))
+    scale = backend.gradient_norm(model, theta) * normJ + abs(sigma)
+    floor = backend.gradient_roundoff(model, theta) * normJ
+    return residual, scale, est.error, est.nonsmooth, floor
 
 
 def generator_hessian_terms(t, model, theta, backend):
@@ -415,7 +439,9 @@ def _eval_fin_gradient(c, model, theta, backend):
     b = s1 * b_est.value
     residual = float(np.linalg.norm(a - b))
     scale = float(np.linalg.norm(a) + np.linalg.norm(b))
-    return residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth
+    probe_gain = 1.0 if backend.full_vectors else float(np.linalg.norm(U, 2))
+    floor = probe_gain * (backend.gradient_roundoff(left, mtheta) + abs(s1) * backend.gradient_roundoff(model, theta))
+    return residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth, floor
 
 
 @evaluate.register(FiniteHessian, Backend)

@@ -147,6 +147,7 @@ class Report:
             "controls": len(ctl),
             "controls_violated": sum(r.passed is False for r in ctl),
             "inconclusive": sum(r.passed is None for r in self.checks),
+            "trivial": sum(r.status == "trivial" for r in self.checks),
             "conservation_laws": len(self.conservation),
             "conservation_laws_match": len(self.conservation) - len(drift_bad),
             "symmetric_points": len(self.symmetric_points),

@@ -114,3 +114,19 @@ def test_check_needs_points_and_transformations():
         eqalg.check(model, theta, symmetries={}, controls={})
     report = eqalg.check(model, theta, symmetries={"my swap": model.transposition(0, 1)}, backend="analytic")
     assert {r.transformation for r in report.checks} == {"my swap"}
+
+
+def test_a_converged_point_gives_trivial_first_order_checks_not_false_violations():
+    # exact low-rank target: gradient descent converges until g is pure round-off
+    rng = np.random.default_rng(0)
+    target = rng.standard_normal((5, 2)) @ rng.standard_normal((2, 4))
+    mf = eqalg.MatrixFactorization((5, 4), 2, target=target)
+    theta = eqalg.gradient_descent(mf, mf.init_params(rng, scale=1.0), 0.3, 4000).theta
+    assert np.linalg.norm(mf.gradient(theta)) < 1e-13
+    report = eqalg.check(mf, {"converged": theta})
+    s = report.summary()
+    assert report.ok and s["unexpected"] == []
+    assert s["trivial"] > 0
+    assert all(r.status != "violated" for r in report.checks if not r.control)
+    # second-order identities stay decidable there: H does not vanish
+    assert all(r.status == "holds" for r in report.checks if r.order == 2 and not r.control)

@@ -47,23 +47,27 @@ class Analytic(Backend):
 
     def _require(self, model, what):
         if not getattr(model, _TRAITS[what]):
-            raise MissingMethodError(f"backend 'analytic': model {type(model).__name__} provides no {what}; "
+            name = type(getattr(model, "inner", model)).__name__
+            raise MissingMethodError(f"backend 'analytic': model {name} provides no {what}; "
                                      "use backend='finite-difference'")
 
     def curve_derivative(self, model, theta, transformation) -> Estimate:
         """⟨∇L(θ), J(θ)⟩ (MATH.md (I1))."""
-        self._require(model, "gradient")
-        return Estimate(float(model.gradient(theta) @ transformation.generator(theta)), 0.0, model.at_kink(theta))
+        g = self.gradient(model, theta)
+        J = transformation.generator(theta)
+        return Estimate(float(g.value @ J), g.error * float(np.linalg.norm(J)), g.nonsmooth)
 
     def gradient(self, model, theta) -> Estimate:
         """∇L(θ) from the model."""
         self._require(model, "gradient")
-        return Estimate(model.gradient(theta), 0.0, model.at_kink(theta))
+        est = self.gradient_with_roundoff(model, theta)
+        return Estimate(est.value, est.error, model.at_kink(theta))
 
     def gradient_projections(self, model, theta, U) -> Estimate:
         """Uᵀ ∇L(θ)."""
         g = self.gradient(model, theta)
-        return Estimate(np.asarray(U).T @ g.value, 0.0, g.nonsmooth)
+        U = np.asarray(U)
+        return Estimate(U.T @ g.value, g.error * float(np.linalg.norm(U, 2)), g.nonsmooth)
 
     def hvp(self, model, theta, V) -> Estimate:
         """H(θ) V from the model's batched HVP."""

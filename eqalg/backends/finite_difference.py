@@ -229,7 +229,7 @@ class FiniteDifference(Backend):
     def gradient(self, model, theta) -> Estimate:
         """The model's gradient when it has one; else coordinatewise central differences of losses."""
         if model.has_gradient and self.model_gradient:
-            return Estimate(model.gradient(theta))
+            return self.gradient_with_roundoff(model, theta)
         eye = np.eye(model.space.size)
         return self.gradient_projections(model, theta, eye)
 

@@ -242,7 +242,7 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
-    report.warnings = _training_warnings(m, traj)
+    report.warnings = _training_warnings(m, traj) + _trivial_warnings(report)
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -270,6 +270,18 @@ def _training_warnings(model, traj) -> list:
             out.append(f"{dead.size} hidden unit(s) {dead.tolist()[:10]} are zero on every sample at the trained "
                        "point: there, some transformations that are not symmetries in general leave the loss "
                        "unchanged, so negative controls may hold")
+    return out
+
+
+def _trivial_warnings(report) -> list:
+    """Say where checks were trivial: both sides at round-off level (usually a near-critical point)."""
+    out = []
+    for point in dict.fromkeys(r.point for r in report.checks):
+        n = sum(r.status == "trivial" for r in report.checks if r.point == point)
+        if n:
+            out.append(f"{n} check(s) at the {point} point are trivial: the gradient is at its round-off level "
+                       "there (a critical point to working precision), so first-order identities hold for any "
+                       "transformation and controls cannot be decided by them")
     return out
 
 
@@ -308,6 +320,7 @@ def run_check(args) -> int:
         print()
     print(f"summary: {s['identities_hold']}/{s['identities']} identities hold, "
           f"{s['controls_violated']}/{s['controls']} controls violated, {s['inconclusive']} inconclusive, "
+          f"{s['trivial']} trivial, "
           f"{s['conservation_laws_match']}/{s['conservation_laws']} drift laws match"
           + (f", {s['symmetric_points_pass']}/{s['symmetric_points']} symmetric points pass"
              if s["symmetric_points"] else ""))
