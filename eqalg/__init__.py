@@ -12,7 +12,7 @@ Quick tour
 >>> theta = model.init_params(np.random.default_rng(0))
 >>> A = model.symmetries()["rescale[0]"]
 >>> [c.label for c in eqalg.derive(A)]
-['L1', 'L2']
+['L1', 'L2', 'I0']
 >>> eqalg.evaluate(eqalg.derive(A)[1], model, theta, eqalg.Analytic()).passed
 True
 """

@@ -13,8 +13,10 @@ FiniteGradient         D1     Mᵀ g(Mθ + t) = S'(L) g(θ)                     
 FiniteHessian          D2     Mᵀ H(Mθ + t) M = S'(L) H(θ) + S''(L) g gᵀ               2
 =====================  =====  ======================================================  ==========
 
+LossInvariance         D0/I0  L(Mθ + t) = S(L(θ)); L(T_s θ) = S_s(L(θ)) on an exact flow 0
+
 (L1, L2 are the linear-symmetry forms gᵀAθ = 0 and H Aθ = −Aᵀg; D1, D2 are (I1f), (I2f) for
-an affine map.) ``evaluate(c, model, θ, backend)`` returns a :class:`CheckResult`; a failed
+an affine map; D0/I0 is the defining statement itself, which D1/D2 cannot see a constant in.) ``evaluate(c, model, θ, backend)`` returns a :class:`CheckResult`; a failed
 identity is data, not an exception. Vector and matrix identities are checked on the backend's
 probe directions (all coordinates for the analytic backend at small D, seeded Gaussian probes
 otherwise): a violated identity is caught by a random probe with probability one.
@@ -38,6 +40,7 @@ from .transforms.linear import LinearGenerator
 
 __all__ = [
     "Constraint",
+    "LossInvariance",
     "InfinitesimalGradient",
     "InfinitesimalHessian",
     "FiniteGradient",
@@ -146,6 +149,32 @@ class FiniteHessian(Constraint):
         if self.transformation.is_symmetry:
             return "D2", "M^T H(M theta) M = H(theta)", 2
         return "D2", "M^T H(M theta) M = S' H + S'' g g^T", 2
+
+
+#: Time s of the flow T_s at which (I0) compares L(T_s θ) with S_s(L(θ)).
+LOSS_FLOW_TIME = 0.5
+
+
+class LossInvariance(Constraint):
+    """(D0) L(Mθ + t) = S(L(θ)) for a discrete map; (I0) L(T_s θ) = S_s(L(θ)) along an exact flow.
+
+    The defining (zeroth-order) statement of a symmetry or loss-level equivariance. (D1)/(D2)
+    differentiate it and cannot see a constant: an affine shift that changes L by a constant
+    passes them, not this (MATH.md §A, B1, B7). Continuous transformations are compared at flow
+    time s = ``LOSS_FLOW_TIME`` when their curve is the exact one-parameter group.
+    """
+
+    def _describe(self):
+        t = self.transformation
+        if t.kind == "continuous":
+            rhs = "L(theta)" if t.is_symmetry else "S_s(L(theta))"
+            return "I0", f"L(T_s theta) = {rhs} (s = {LOSS_FLOW_TIME:g})", 0
+        return "D0", "L(M theta) = " + ("L(theta)" if t.is_symmetry else "S(L(theta))"), 0
+
+    def transported_model(self, model):
+        """The model on transported data for data-coupled equivariances (B7), else ``model``."""
+        transport = getattr(self.transformation, "transported_model", None)
+        return model if transport is None else transport(model)
 
 
 @dataclass(frozen=True)
@@ -269,12 +298,12 @@ def derive(t) -> list:
 
 @derive.register
 def _derive_continuous(t: ContinuousTransformation) -> list:
-    return [InfinitesimalGradient(t), InfinitesimalHessian(t)]
+    return [InfinitesimalGradient(t), InfinitesimalHessian(t)] + ([LossInvariance(t)] if t.exact_curve else [])
 
 
 @derive.register
 def _derive_discrete(t: DiscreteTransformation) -> list:
-    return [FiniteGradient(t), FiniteHessian(t)]
+    return [FiniteGradient(t), FiniteHessian(t), LossInvariance(t)]
 
 
 @derive.register
@@ -442,6 +471,25 @@ def _eval_fin_gradient(c, model, theta, backend):
     probe_gain = 1.0 if backend.full_vectors else float(np.linalg.norm(U, 2))
     floor = probe_gain * (backend.gradient_roundoff(left, mtheta) + abs(s1) * backend.gradient_roundoff(model, theta))
     return residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth, floor
+
+
+@evaluate.register(LossInvariance, Backend)
+def _eval_loss_invariance(c, model, theta, backend):
+    # losses only: the same numbers for every backend, judged with each backend's tolerance
+    t = c.transformation
+    left = c.transported_model(model)
+    base = model.loss(theta)
+    if t.kind == "continuous":
+        moved, target = t.curve(theta, LOSS_FLOW_TIME), t.loss_map_value(base, LOSS_FLOW_TIME)
+    else:
+        moved, target = t.act(theta), t.loss_map_value(base)
+    value = left.loss(moved)
+    residual = abs(value - target)
+    scale = abs(value) + abs(target)
+    # round-off of the loss values: re-evaluate at θ ⊙ (1 + 4ε s) (≈ ε‖g‖‖θ‖ plus rounding)
+    signs = np.random.default_rng(backend.seed + 2).choice((-1.0, 1.0), size=theta.shape[0])
+    floor = abs(model.loss(theta * (1.0 + 4.0 * np.finfo(float).eps * signs)) - base) + 4 * np.finfo(float).eps * scale
+    return residual, scale, floor, False, floor
 
 
 @evaluate.register(FiniteHessian, Backend)

@@ -56,6 +56,7 @@ import numpy as np
 
 from .backends.base import Backend
 from .constraints import (Constraint, FiniteGradient, FiniteHessian, InfinitesimalGradient, InfinitesimalHessian,
+                          LossInvariance,
                           _eval_fin_gradient, _eval_fin_hessian, derive, evaluate, generator_hessian_terms)
 from .errors import InvalidValueError
 from .transforms.base import DiscreteTransformation
@@ -247,6 +248,8 @@ def _derive_continuous_equivariance(t: ContinuousEquivariance, *, flow_time: flo
             out += [FlowGradient(ts), FlowHessian(ts)]
         if ts.output is not None:
             out += [FiniteOutputGradient(ts), FiniteOutputHessian(ts)]
+    if t.loss is not None and t.exact_curve:
+        out.append(LossInvariance(t))
     return out
 
 
@@ -257,6 +260,8 @@ def _derive_discrete_equivariance(t: DiscreteEquivariance) -> list:
         out += [CoupledGradient(t), CoupledHessian(t)] if t.is_data_coupled else [FiniteGradient(t), FiniteHessian(t)]
     if t.output is not None:
         out += [FiniteOutputGradient(t), FiniteOutputHessian(t)]
+    if t.has_loss_level:
+        out.append(LossInvariance(t))
     return out
 
 

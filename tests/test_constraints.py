@@ -92,13 +92,14 @@ def test_verdicts_invariant_under_loss_scaling(activation):
 def test_linear_symmetry_forms_and_labels():
     model, theta = make_mlp("relu", "mse")
     A = model.rescale_generator(2)
-    grad, hess = eqalg.derive(A)
+    grad, hess, zeroth = eqalg.derive(A)
     assert (grad.label, grad.order, hess.label, hess.order) == ("L1", 1, "L2", 2)
+    assert (zeroth.label, zeroth.order) == ("I0", 0)
     # (L2) by hand: H A θ = −Aᵀ g
     lhs = model.hvp(theta, A.generator(theta))
     np.testing.assert_allclose(lhs, -A.apply_transpose(model.gradient(theta)), atol=1e-14)
-    d1, d2 = eqalg.derive(model.transposition(0, 3))
-    assert (d1.label, d2.label) == ("D1", "D2")
+    d1, d2, d0 = eqalg.derive(model.transposition(0, 3))
+    assert (d1.label, d2.label, d0.label) == ("D1", "D2", "D0")
 
 
 def test_sums_of_symmetries_are_symmetries_and_a_wrong_sign_is_not():

@@ -81,8 +81,8 @@ def test_construction_kinds_and_symmetry_flags():
     assert isinstance(F, DiscreteEquivariance) and F.is_data_coupled and F.has_loss_level
     sym = Equivariance(model.transposition(0, 1), output=ScalarMap.identity())
     assert sym.is_symmetry and not sym.is_data_coupled
-    assert [c.label for c in derive(sym)] == ["D1", "D2", "M1f", "M2f"]
-    assert [c.label for c in derive(F)] == ["D1", "D2", "M1f", "M2f"]
+    assert [c.label for c in derive(sym)] == ["D1", "D2", "M1f", "M2f", "D0"]
+    assert [c.label for c in derive(F)] == ["D1", "D2", "M1f", "M2f", "D0"]
     G = model.input_permutation_equivariance()
     assert G.output.is_identity and G.data is not None and not G.is_symmetry
     assert [c.label for c in derive(E)] == ["M1", "M2", "M3", "M4", "M1f", "M2f"]
@@ -93,7 +93,7 @@ def test_symmetries_keep_working_unchanged():
     model, theta = make_mlp("relu", "mse")
     for t in model.symmetries().values():
         assert t.is_symmetry
-        assert [c.label for c in derive(t)] in (["L1", "L2"], ["D1", "D2"])
+        assert [c.label for c in derive(t)] in (["L1", "L2", "I0"], ["D1", "D2", "D0"])
 
 
 # -- the settings grid: every derived identity with both backends, controls violated ------------------------
@@ -132,7 +132,7 @@ def test_verdicts_invariant_under_loss_scaling():
         scaled = eqalg.check(ScaledMLP(model, c), points, eq, ctl)
         assert [r.status for r in scaled.checks] == [r.status for r in base.checks]
         for a, b in zip(scaled.checks, base.checks):
-            if b.label in ("M3", "M4", "D1", "D2"):        # loss-level: scale ∝ c; model level: unchanged
+            if b.label in ("M3", "M4", "D1", "D2", "D0", "I0"):  # loss-level: scale ∝ c; model level: unchanged
                 assert a.scale == pytest.approx(c * b.scale, rel=1e-6)
             else:
                 assert a.scale == pytest.approx(b.scale, rel=1e-6)
@@ -170,10 +170,12 @@ def test_affine_loss_rate_and_discrete_affine_loss_map(rng):
     scale = eqalg.LinearGenerator.diagonal(np.ones(6), name="scale")
     good = Equivariance(scale, loss=ScalarMap.rate(2.0, -2.0 * c))
     v = _verdicts(good, model, theta)
-    assert set(k[0] for k in v) == {"I1", "I2", "I1f", "I2f"} and all(v.values())
-    # forgetting the constant gives a wrong σ but the right σ′ and S_s′: only (I1) can see it
+    assert set(k[0] for k in v) == {"I1", "I2", "I1f", "I2f", "I0"} and all(v.values())
+    # forgetting the constant gives a wrong σ but the right σ′ and S_s′: only (I1) and the zeroth-order
+    # comparison of losses (I0) can see it
     vb = _verdicts(Equivariance(scale, loss=ScalarMap.rate(2.0, 0.0)), model, theta)
-    assert {k: v for k, v in vb.items() if not v} == {("I1", "analytic"): False, ("I1", "finite-difference"): False}
+    assert {k for k, v in vb.items() if not v} == {(lab, b) for lab in ("I1", "I0")
+                                                  for b in ("analytic", "finite-difference")}
     assert not any(_verdicts(Equivariance(scale, loss=ScalarMap.rate(3.0, -3.0 * c)), model, theta).values())
     lam = 1.3
     M = eqalg.MatrixMap(lam * np.eye(6))

@@ -59,7 +59,7 @@ def test_per_layer_homogeneity_and_balancing(net):
     # equal rates ⇒ the difference is a symmetry (I7): ‖W1‖² − ‖W2‖² is conserved (Du, Hu & Lee 2018)
     balance = model.layer_homogeneity(1) - model.layer_homogeneity(2)
     assert isinstance(balance, eqalg.LinearGenerator)
-    assert [c.label for c in derive(balance)] == ["L1", "L2"]
+    assert [c.label for c in derive(balance)] == ["L1", "L2", "I0"]
 
 
 def test_homogeneity_needs_bias_free_homogeneous_net():

@@ -361,7 +361,7 @@ def test_derive_on_an_algebra_gives_constraints_of_every_basis_element():
     theta = mf.init_params(np.random.default_rng(1))
     alg = LieAlgebra([t for t in mf.symmetries().values() if isinstance(t, LinearGenerator)])
     constraints = derive(alg)
-    assert alg.dim == 4 and len(constraints) == 2 * alg.dim
+    assert alg.dim == 4 and len(constraints) == 3 * alg.dim          # L1, L2 and I0 per basis element
     assert all(evaluate(c, mf, theta, eqalg.Analytic()).passed for c in constraints)
     # negative control: the algebra generated with a non-symmetry has violated constraints
     bad = LieAlgebra(list(alg.generators) + [mf.controls()["scale_U"]])

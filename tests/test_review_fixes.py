@@ -130,3 +130,35 @@ def test_a_converged_point_gives_trivial_first_order_checks_not_false_violations
     assert all(r.status != "violated" for r in report.checks if not r.control)
     # second-order identities stay decidable there: H does not vanish
     assert all(r.status == "holds" for r in report.checks if r.order == 2 and not r.control)
+
+
+def test_zeroth_order_check_catches_what_derivatives_cannot():
+    # an affine shift changing L by a constant passes (D1)/(D2) but not (D0)
+    space = eqalg.ParameterSpace.flat(2)
+
+    class Shifted(eqalg.Model):
+        @property
+        def space(self):
+            return space
+
+        def loss(self, th):
+            return float(th[0] ** 2 + 3 * th[1])
+
+        def gradient(self, th):
+            return np.array([2 * th[0], 3.0])
+
+        def hvp(self, th, v):
+            v = np.asarray(v, dtype=float)
+            out = np.zeros_like(v)
+            out[0] = 2 * v[0]
+            return out
+
+    m, th = Shifted(), np.array([0.3, -0.7])
+    shift = eqalg.MatrixMap(np.eye(2), offset=[0.0, 1.0], name="shift")
+    report = eqalg.check(m, {"p": th}, symmetries=[shift])
+    by_label = {(r.label, r.backend): r.status for r in report.checks}
+    assert by_label[("D1", "analytic")] == "holds" and by_label[("D2", "analytic")] == "holds"
+    assert by_label[("D0", "analytic")] == "violated" and not report.ok
+    # negative control of the control: a true symmetry (x0 -> -x0) passes D0
+    flip = eqalg.SignedPermutation([0, 1], [-1, 1], space, name="flip")
+    assert eqalg.check(m, {"p": th}, symmetries=[flip]).ok

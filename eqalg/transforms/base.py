@@ -87,6 +87,10 @@ class Transformation(ABC):
         """(S'(ℓ), S''(ℓ)) of a discrete loss map L(Mθ) = S(L(θ)); (1, 0) for symmetries."""
         return 1.0, 0.0
 
+    def loss_map_value(self, value: float, s: float = 1.0) -> float:
+        """S(ℓ) of a discrete map, or S_s(ℓ) of a continuous one at time s; ℓ itself for symmetries."""
+        return value
+
     def _check_theta(self, theta) -> np.ndarray:
         return as_vector(theta, "theta", self.space.size)
 

@@ -223,6 +223,10 @@ class Equivariance(Transformation):
         """σ′(ℓ) of the declared loss rate (continuous)."""
         return self._loss_map("loss_rate_derivative").rate_derivative(value)
 
+    def loss_map_value(self, value: float, s: float = 1.0) -> float:
+        """S_s(ℓ): the declared loss rate integrated to time s (continuous)."""
+        return float(self._loss_map("loss_map_value").at(s).apply(value))
+
     # -- models on transformed data ---------------------------------------------------------------------
     def check_model(self, model) -> None:
         """Raise :class:`~eqalg.errors.ShapeError` naming ``output``/``data`` if the maps do not fit the model.
@@ -365,6 +369,14 @@ class DiscreteEquivariance(Equivariance, DiscreteTransformation):
     def to_dense(self) -> np.ndarray:
         """M as a dense array (when the underlying map provides it)."""
         return self._t.to_dense()
+
+    def loss_map_value(self, value: float, s: float = 1.0) -> float:
+        """S(ℓ) of the declared loss map; ℓ for a relabelling (whose loss level is L_{P·D}(Mθ) = L_D(θ))."""
+        if self._loss is not None:
+            return float(self._loss.apply(value))
+        if self.has_loss_level:
+            return value
+        return self._loss_map("loss_map_value").apply(value)
 
     def loss_map_derivatives(self, value: float) -> tuple[float, float]:
         """(S′(ℓ), S″(ℓ)) of the declared loss map; (1, 0) for the loss level implied by a relabelling."""
