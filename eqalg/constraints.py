@@ -205,6 +205,10 @@ class CheckResult:
     error : float
         The backend's error estimate used in the tolerance (finite differences: Richardson and
         round-off; analytic: the round-off probe of gradients, 0 for exact Hessian products).
+    reason : str or None
+        Why a check could not be made (status ``"unsupported"``: the model does not provide what
+        the backend needs, e.g. an HVP for the analytic backend). Unsupported checks are listed
+        and counted, and do not decide the verdict.
     passed : bool or None
         True when residual ≤ tolerance; None when the result cannot be trusted (non-smooth or
         inconclusive).
@@ -243,6 +247,7 @@ class CheckResult:
     point: str | None = None
     control: bool = False
     error: float = 0.0
+    reason: str | None = None
 
     @property
     def relative_residual(self) -> float:
@@ -256,7 +261,7 @@ class CheckResult:
         """True when a true identity holds, or a negative control is violated (not for non-smooth or
         inconclusive results). A ``trivial`` result says nothing either way and is accepted for both:
         at a critical point every first-order identity holds, symmetry or not (I6)."""
-        if self.status == "trivial":
+        if self.status in ("trivial", "unsupported"):
             return True
         if self.passed is None:
             return False

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backends import Analytic, FiniteDifference
 from .backends.base import get_backends
-from .constraints import derive, evaluate
-from .errors import InvalidValueError
+from .constraints import CheckResult, derive, evaluate
+from .errors import InvalidValueError, MissingMethodError
 from .models.base import Model
+from .selfcheck import derivative_checks
 from .transforms.base import Transformation
 
 __all__ = ["check", "Report"]
@@ -46,7 +48,7 @@ def _as_named(transformations, what):
     return out
 
 
-def check(model: Model, theta, symmetries=None, controls=None, backend="both") -> "Report":
+def check(model: Model, theta, symmetries=None, controls=None, backend="both", *, derivatives=None) -> "Report":
     """Evaluate every derived constraint of every transformation at one or several points.
 
     Parameters
@@ -61,6 +63,11 @@ def check(model: Model, theta, symmetries=None, controls=None, backend="both") -
         when ``symmetries`` is omitted, none otherwise).
     backend : str, Backend or list
         ``"analytic"``, ``"finite-difference"``, ``"both"`` (default) or Backend instances.
+    derivatives : bool, optional
+        Add the consistency checks (G1) and (G2) of the model's own gradient and HVP against
+        finite differences (:func:`eqalg.selfcheck.derivative_checks`) at every point. Default:
+        when both an analytic and a finite-difference backend are used and the model has a
+        gradient.
 
     Returns
     -------
@@ -88,16 +95,36 @@ def check(model: Model, theta, symmetries=None, controls=None, backend="both") -
     if not syms and not ctrls:
         raise InvalidValueError("symmetries, controls: nothing to check (the model's catalogue is empty; "
                                 "pass transformations explicitly)")
+    fds = [b for b in backends if isinstance(b, FiniteDifference)]
+    if derivatives is None:
+        derivatives = bool(fds) and any(isinstance(b, Analytic) for b in backends) and model.has_gradient
     results = []
     for point, th in points.items():
+        if derivatives:
+            results += [dataclasses.replace(r, point=point) for r in derivative_checks(model, th, *fds[:1])]
         for is_control, group in ((False, syms), (True, ctrls)):
             for name, t in group.items():
                 for c in derive(t):
                     for b in backends:
-                        r = evaluate(c, model, th, b)
+                        try:
+                            r = evaluate(c, model, th, b)
+                        except MissingMethodError as exc:
+                            if not model.has_gradient:
+                                raise          # the backend cannot serve the model at all: say so
+                            # partial support (a gradient but no HVP): record what could not be made
+                            r = _unsupported(c, b, str(exc))
                         results.append(dataclasses.replace(r, transformation=name, point=point,
                                                            control=is_control))
     return Report(checks=results)
+
+
+def _unsupported(c, backend, reason) -> CheckResult:
+    t = c.transformation
+    return CheckResult(transformation=t.name, kind=t.kind if t.is_symmetry else "equivariance",
+                       constraint=c.name, label=c.label, order=c.order, backend=backend.name,
+                       residual=float("nan"), scale=float("nan"), tolerance=float("nan"), fd_error=None,
+                       passed=None, status="unsupported", evaluations={"loss": 0, "gradient": 0, "hvp": 0},
+                       seconds=0.0, reason=reason)
 
 
 @dataclass
@@ -148,6 +175,7 @@ class Report:
             "controls_violated": sum(r.passed is False for r in ctl),
             "inconclusive": sum(r.passed is None for r in self.checks),
             "trivial": sum(r.status == "trivial" for r in self.checks),
+            "unsupported": sum(r.status == "unsupported" for r in self.checks),
             "conservation_laws": len(self.conservation),
             "conservation_laws_match": len(self.conservation) - len(drift_bad),
             "symmetric_points": len(self.symmetric_points),

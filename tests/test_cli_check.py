@@ -108,7 +108,7 @@ def test_only_selects_transformations_and_json_is_validated_before_the_run(tmp_p
     assert main(["check", "--only", "rescale[0]", "--only", "swap*", "--steps", "50", "--quiet",
                  "--json", str(path)]) == 0
     names = {c["transformation"] for c in json.loads(path.read_text())["checks"]}
-    assert names == {"rescale[0]"} | {f"swap[{j},{j + 1}]" for j in range(7)}
+    assert names == {"rescale[0]", "(model derivatives)"} | {f"swap[{j},{j + 1}]" for j in range(7)}
     assert main(["check", "--json", str(tmp_path), "--steps", "5"]) == 2      # a directory, refused at once
     assert "directory" in capsys.readouterr().err
 

@@ -103,7 +103,7 @@ def test_catalogue_equivariances_hold_and_controls_fail(setting):
     summary = report.summary()
     assert summary["unexpected"] == []
     assert summary["identities"] > 0 and summary["controls"] > 0
-    assert {r.kind for r in report.checks} == {"equivariance"}
+    assert {r.kind for r in report.checks} == {"equivariance", "derivatives"}   # + the G1/G2 self-checks
     assert {r.backend for r in report.checks} == {"analytic", "finite-difference"}
     assert report.ok
     labels = {r.label for r in report.checks}
@@ -132,7 +132,7 @@ def test_verdicts_invariant_under_loss_scaling():
         scaled = eqalg.check(ScaledMLP(model, c), points, eq, ctl)
         assert [r.status for r in scaled.checks] == [r.status for r in base.checks]
         for a, b in zip(scaled.checks, base.checks):
-            if b.label in ("M3", "M4", "D1", "D2", "D0", "I0"):  # loss-level: scale ∝ c; model level: unchanged
+            if b.label in ("M3", "M4", "D1", "D2", "D0", "I0", "G1", "G2"):  # loss level: scale ∝ c
                 assert a.scale == pytest.approx(c * b.scale, rel=1e-6)
             else:
                 assert a.scale == pytest.approx(b.scale, rel=1e-6)

@@ -162,3 +162,29 @@ def test_zeroth_order_check_catches_what_derivatives_cannot():
     # negative control of the control: a true symmetry (x0 -> -x0) passes D0
     flip = eqalg.SignedPermutation([0, 1], [-1, 1], space, name="flip")
     assert eqalg.check(m, {"p": th}, symmetries=[flip]).ok
+
+
+def test_a_wrong_gradient_that_respects_the_symmetry_is_caught_by_G1():
+    model, theta = make_mlp("tanh", "mse")
+    space = model.space
+    wrong = eqalg.CallableModel(space, loss=model.loss, grad=lambda th: 2.0 * model.gradient(th),
+                                hvp=lambda th, v: 2.0 * model.hvp(th, v))
+    report = eqalg.check(wrong, {"p": theta}, symmetries={"swap": model.transposition(0, 1)})
+    rows = {r.label: r for r in report.checks if r.kind == "derivatives"}
+    assert rows["G1"].status == "violated" and not report.ok
+    # the symmetry identities alone would not have noticed
+    assert all(r.passed for r in report.checks if r.kind != "derivatives")
+    # negative control: the true derivatives pass G1 and G2
+    right = eqalg.CallableModel(space, loss=model.loss, grad=model.gradient, hvp=model.hvp)
+    ok = eqalg.check(right, {"p": theta}, symmetries={"swap": model.transposition(0, 1)})
+    assert ok.ok and {r.label for r in ok.checks if r.kind == "derivatives"} == {"G1", "G2"}
+
+
+def test_a_gradient_without_hvp_gives_unsupported_rows_not_a_crash():
+    model, theta = make_mlp("tanh", "mse")
+    m = eqalg.CallableModel(model.space, loss=model.loss, grad=model.gradient)
+    report = eqalg.check(m, {"p": theta}, symmetries={"swap": model.transposition(0, 1)})
+    status = {(r.label, r.backend): r.status for r in report.checks}
+    assert status[("D1", "analytic")] == "holds" and status[("D2", "analytic")] == "unsupported"
+    assert status[("D2", "finite-difference")] == "holds"
+    assert report.summary()["unsupported"] == 1 and report.ok
