@@ -263,7 +263,7 @@ def _law_holds(entry: dict, rtol: float) -> bool:
 def _role(r) -> str:
     if r.control:
         return "control"
-    return "equivariance" if r.kind == "equivariance" else "symmetry"
+    return {"equivariance": "equivariance", "derivatives": "self-check"}.get(r.kind, "symmetry")
 
 
 def _num(x) -> str:
