@@ -1,9 +1,16 @@
 """Shared fixtures: small models on bundled data and seeded random points."""
 
-import numpy as np
-import pytest
+import os
 
-import eqalg
+# The suite works on small matrices, where multithreaded BLAS only adds contention: on a busy
+# 2-core machine it made some tests 10x slower. Set before numpy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import eqalg  # noqa: E402
 
 
 @pytest.fixture(scope="session")

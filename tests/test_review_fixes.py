@@ -188,3 +188,12 @@ def test_a_gradient_without_hvp_gives_unsupported_rows_not_a_crash():
     assert status[("D1", "analytic")] == "holds" and status[("D2", "analytic")] == "unsupported"
     assert status[("D2", "finite-difference")] == "holds"
     assert report.summary()["unsupported"] == 1 and report.ok
+
+
+def test_adaptive_richardson_refines_until_the_target_or_round_off():
+    f = np.exp
+    v3, e3 = eqalg.backends.richardson_central(f, 0.5, 2)                          # fixed: 2 levels
+    v5, e5 = eqalg.backends.richardson_central(f, 0.5, 2, max_levels=5, rtol=1e-12)
+    assert abs(v5 - 1.0) < abs(v3 - 1.0) and e5 < e3 and abs(v5 - 1.0) <= e5
+    with pytest.raises(InvalidValueError, match="max_levels"):
+        FiniteDifference(max_levels=0)

@@ -32,8 +32,8 @@ __all__ = ["FiniteDifference", "richardson_central"]
 _EPS = np.finfo(np.float64).eps
 
 
-def richardson_central(f, h: float, levels: int):
-    """Richardson-extrapolated central difference of f at 0.
+def richardson_central(f, h: float, levels: int, max_levels: int | None = None, rtol: float = 0.0):
+    """Richardson-extrapolated central difference of f at 0, refined adaptively.
 
     Parameters
     ----------
@@ -42,18 +42,26 @@ def richardson_central(f, h: float, levels: int):
     h : float
         Largest step (> 0).
     levels : int
-        Number of step halvings used (≥ 1); 2·levels evaluations of f.
+        Step halvings always used (≥ 1); 2 evaluations of f each.
+    max_levels : int, optional
+        Up to this many levels are used while the error estimate is above ``rtol`` times the
+        value's norm and still decreasing (default: ``levels``, no refinement).
+    rtol : float
+        Relative error target of the refinement.
 
     Returns
     -------
     value : float or ndarray
-        Estimate of f'(0), truncation error O(h^(2·levels)).
+        Estimate of f'(0) (truncation error O(h^(2L)) after L levels): the level with the
+        smallest error estimate.
     error : float
-        Absolute error estimate (norm).
+        Its absolute error estimate (norm): the larger of |T_{L,L} − T_{L,L−1}| (truncation) and
+        the round-off bound 4ε · max|f| / h_L.
     """
-    table = []
-    mag = 0.0
-    for i in range(levels):
+    max_levels = max(levels, max_levels or levels)
+    table, best, mag = [], None, 0.0
+    size = None
+    for i in range(max_levels):
         hi = h / 2.0 ** i
         fp, fm = np.asarray(f(hi), dtype=float), np.asarray(f(-hi), dtype=float)
         mag = max(mag, float(np.max(np.abs(fp), initial=0.0)), float(np.max(np.abs(fm), initial=0.0)))
@@ -61,12 +69,19 @@ def richardson_central(f, h: float, levels: int):
         for j in range(1, i + 1):
             row.append(row[j - 1] + (row[j - 1] - table[i - 1][j - 1]) / (4.0 ** j - 1.0))
         table.append(row)
-    value = table[-1][-1]
-    # the same row one order lower: the usual (and still conservative) Richardson error estimate
-    trunc = float(np.linalg.norm(np.ravel(value - table[-1][-2]))) if levels >= 2 else 0.0
-    size = np.sqrt(max(np.size(value), 1))
-    roundoff = 4.0 * _EPS * mag * size / (h / 2.0 ** (levels - 1))
-    return value, max(trunc, roundoff)
+        if i + 1 < levels:
+            continue
+        value = row[-1]
+        size = size or np.sqrt(max(np.size(value), 1))
+        # the same row one order lower: the usual (and still conservative) Richardson error estimate
+        trunc = float(np.linalg.norm(np.ravel(value - row[-2]))) if i >= 1 else 0.0
+        err = max(trunc, 4.0 * _EPS * mag * size / hi)
+        if best is not None and err >= best[1]:
+            break                      # no longer improving: round-off dominates smaller steps
+        best = (value, err)
+        if err <= rtol * float(np.linalg.norm(np.ravel(value))):
+            break
+    return best
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,11 @@ class FiniteDifference(Backend):
     probes : int
         Random probe directions for vector and matrix identities (default 4).
     seed : int
+    max_levels, hvp_max_levels : int
+        Richardson levels are added (smaller steps) while the error estimate is above ``target``
+        times the value's norm and still decreasing, up to these numbers (defaults 5 and 4).
+    target : float
+        Relative error target of that refinement (default 1e-9).
     model_gradient : bool
         Use the model's own gradient (and output VJP) where one is needed — for HVPs as central
         differences of gradients (default). With False every derivative comes from differences
@@ -109,6 +129,9 @@ class FiniteDifference(Backend):
     rtol: float = 1e-6
     probes: int = 4
     model_gradient: bool = True
+    max_levels: int = 5
+    hvp_max_levels: int = 4
+    target: float = 1e-9
     name: str = field(default="finite-difference", init=False)
 
     def __post_init__(self):
@@ -117,7 +140,7 @@ class FiniteDifference(Backend):
             v = getattr(self, nm)
             if not (np.isfinite(v) and v > 0):
                 raise InvalidValueError(f"{nm}: expected a positive number, got {v!r}")
-        for nm in ("levels", "hvp_levels"):
+        for nm in ("levels", "hvp_levels", "max_levels", "hvp_max_levels"):
             v = getattr(self, nm)
             if not (isinstance(v, (int, np.integer)) and v >= 1):
                 raise InvalidValueError(f"{nm}: expected a positive integer, got {v!r}")
@@ -148,14 +171,16 @@ class FiniteDifference(Backend):
         """d/ds fn(c(s)) at s = 0 along c (the line θ + s v unless ``curve`` is given).
 
         Returns (value, error, nonsmooth, h): Richardson over ``levels`` (``hvp_levels`` when
-        ``hessian``) from the largest admissible step h (shrunk below the smooth radius along v).
+        ``hessian``), refined up to ``max_levels`` (``hvp_max_levels``), from the largest
+        admissible step h (shrunk below the smooth radius along v).
         """
         h = self._base_step(theta, v, self.hvp_step if hessian else self.step)
         h, nonsmooth = self._admissible_step(model, theta, v, h, curve)
         if nonsmooth:
             return None, float("inf"), True, h
         point = curve if curve is not None else (lambda s: theta + s * v)
-        value, err = richardson_central(lambda s: fn(point(s)), h, self.hvp_levels if hessian else self.levels)
+        levels, top = (self.hvp_levels, self.hvp_max_levels) if hessian else (self.levels, self.max_levels)
+        value, err = richardson_central(lambda s: fn(point(s)), h, levels, top, self.target)
         return value, err, False, h
 
     def _curve_estimate(self, model, theta, transformation, fn, shape):
