@@ -120,3 +120,11 @@ def test_degenerate_training_is_explained(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "warning: training did not lower the loss" in out and "zero on every sample" in out
     assert len(json.loads(path.read_text())["warnings"]) == 2
+
+
+def test_only_patterns_treat_brackets_literally(tmp_path):
+    path = tmp_path / "r.json"
+    assert main(["check", "--model", "mlp", "--depth", "3", "--only", "rescale[1]*", "--steps", "20",
+                 "--backend", "analytic", "--quiet", "--json", str(path)]) == 0
+    names = {c["transformation"] for c in json.loads(path.read_text())["checks"]} - {"(model derivatives)"}
+    assert names and all(n.startswith("rescale[1][") for n in names)

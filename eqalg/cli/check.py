@@ -20,8 +20,8 @@ decomposition of the stabilizer (MATH.md B6 (D3)–(D5);
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import os
+import re
 import time
 
 import numpy as np
@@ -162,8 +162,9 @@ def register(sub) -> None:
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
                    help="derivative backend(s) (default: both)")
     p.add_argument("--only", action="append", metavar="PATTERN", default=None,
-                   help="check only the transformations with this name or matching this glob pattern "
-                        "(repeatable), e.g. --only 'rescale[0]' --only 'swap*'; drift laws are always tracked")
+                   help="check only the transformations matching this pattern (repeatable; * and ? are "
+                        "wildcards, brackets are literal), e.g. --only 'rescale[0]' --only 'gl[1]*' --only "
+                        "'swap*'; drift laws are always tracked")
     p.add_argument("--tied", type=positive_int, default=0, metavar="K",
                    help="two-layer MLP: also a symmetric point with K >= 2 identical hidden neurons (Hessian "
                         "blocks and eigenvalue multiplicities)")
@@ -178,9 +179,11 @@ def register(sub) -> None:
 def _select(transformations: dict, patterns) -> dict:
     if not patterns:
         return transformations
-    # an exact name matches itself even though "[...]" would be a glob character class
-    return {n: t for n, t in transformations.items()
-            if any(n == p or fnmatch.fnmatchcase(n, p) for p in patterns)}
+    # names contain brackets (rescale[0], gl[1][0,1]): in patterns they are literal, only * and ?
+    # are wildcards
+    regexes = [re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in p))
+               for p in patterns]
+    return {n: t for n, t in transformations.items() if any(r.fullmatch(n) for r in regexes)}
 
 
 def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
