@@ -84,6 +84,7 @@ def test_exit_status_1_when_a_control_holds(monkeypatch, capsys):
     (["check", "--json", "/nonexistent/dir/r.json"], "--json"),
     (["check", "--json", ""], "--json"),
     (["check", "--only", "no-such-transformation"], "only"),
+    (["check", "--model", "deep-linear", "--depth", "80"], "depth"),
     (["nonsense"], "invalid choice"),
 ])
 def test_bad_usage_is_one_line_and_status_2(argv, needle, capsys):

@@ -52,6 +52,8 @@ class Hyperparameter:
         ``None`` means "decided from the data" (e.g. the loss).
     help : str
     choices : tuple, optional
+    maximum : int, optional
+        Largest accepted value for ``int`` hyperparameters (bounds the run time of a zoo job).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Hyperparameter:
     default: object
     help: str
     choices: tuple = None
+    maximum: int | None = None
 
     @property
     def option(self) -> str:
@@ -73,6 +76,9 @@ class Hyperparameter:
         elif self.kind is int:
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
                 raise InvalidValueError(f"{self.name}: expected a positive integer, got {value!r}")
+            if self.maximum is not None and value > self.maximum:
+                raise InvalidValueError(f"{self.name}: expected at most {self.maximum} (the cost of a check grows "
+                                        f"with it; build the model in Python for more), got {value!r}")
             value = int(value)
         elif self.kind is str and not isinstance(value, str):
             raise InvalidValueError(f"{self.name}: expected a string, got {value!r}")
@@ -83,7 +89,8 @@ class Hyperparameter:
     def describe(self) -> dict:
         """JSON-ready description."""
         return {"name": self.name, "option": self.option, "type": self.kind.__name__, "default": self.default,
-                "choices": list(self.choices) if self.choices is not None else None, "help": self.help}
+                "choices": list(self.choices) if self.choices is not None else None, "help": self.help,
+                "maximum": self.maximum}
 
 
 @dataclass(frozen=True)
@@ -213,14 +220,19 @@ def _build_attention(ds, hp):
     return BilinearAttention(ds.X, ds.Y, hp["key_dim"])
 
 
-def _hp(name, kind, default, help, choices=None):
-    return Hyperparameter(name, kind, default, help, None if choices is None else tuple(choices))
+#: Largest depth a zoo job accepts: the number of checks and the cost of each grow with it
+#: (a depth-80 deep linear chain took two minutes).
+MAX_DEPTH = 32
+
+
+def _hp(name, kind, default, help, choices=None, maximum=None):
+    return Hyperparameter(name, kind, default, help, None if choices is None else tuple(choices), maximum)
 
 
 _LOSS = _hp("loss", str, None, "per-sample loss (default: cross_entropy for classification, mse for regression)",
             LOSSES)
 _BIAS = _hp("bias", bool, True, "include bias vectors")
-_DEPTH = _hp("depth", int, 2, "number of weight layers L (≥ 2)")
+_DEPTH = _hp("depth", int, 2, "number of weight layers L (≥ 2)", maximum=MAX_DEPTH)
 
 
 def _dense_hyperparameters(hidden: int, activation: str) -> tuple:
@@ -258,7 +270,8 @@ ZOO = {e.name: e for e in (
              _build_mlp),
     ZooEntry("deep-linear", DeepLinear, "deep linear network W_L ⋯ W_1 x (no biases, mse)", "diabetes",
              _TABULAR, _ANY_TASK,
-             (_hp("depth", int, 3, "number of factors L (≥ 2)"), _hp("hidden", int, 4, "width of every hidden layer")),
+             (_hp("depth", int, 3, "number of factors L (≥ 2)", maximum=MAX_DEPTH),
+              _hp("hidden", int, 4, "width of every hidden layer")),
              500, 0.1,
              (_fam("gl[l][a,b]", "continuous", "always", ("L1", "L2"),
                    "MATH.md §C #5; balancedness W_l W_lᵀ − W_{l+1}ᵀW_{l+1} conserved (Arora et al. 2018, "
