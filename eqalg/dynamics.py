@@ -219,6 +219,10 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
             raise TrainingDivergedError(f"training diverged at step {k} (loss = {loss}); lower lr (now {lr})")
         losses[k] = loss
         for i, q in enumerate(quantities):
+            fast = getattr(q, "_record", None)
+            if fast is not None:
+                values[i, k], magnitudes[i, k], increments[i, k] = fast(theta, g, lr, weight_decay)
+                continue
             values[i, k] = q.value(theta)
             magnitudes[i, k] = _magnitude(q, theta, values[i, k])
             increments[i, k] = q.step_increment(theta, g, lr, weight_decay)

@@ -80,6 +80,10 @@ class Backend(ABC):
     probes: int = 4
     seed: int = 0
     name: str = field(default="backend", init=False)
+    # Memo of per-point quantities shared by many checks (gradient with its round-off, Hessian
+    # gain), keyed by (model object, θ bytes); lives as long as this backend instance (one
+    # ``eqalg.check`` call when backends are given by name). Models are treated as immutable.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not (np.isfinite(self.rtol) and self.rtol > 0):
@@ -133,6 +137,23 @@ class Backend(ABC):
         nothing but such noise, and identities between gradients must not be judged more finely
         than this (see ``CheckResult.status == "trivial"``).
         """
+        return self._memoized("gradient", model, theta, lambda: self._gradient_with_roundoff(model, theta))
+
+    def _memoized(self, what, model, theta, compute):
+        base = model
+        while hasattr(base, "inner"):          # CountingModel wrappers: the same underlying model
+            base = base.inner
+        key = (what, id(base), np.asarray(theta, dtype=np.float64).tobytes())
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is base:
+            return hit[1]
+        value = compute()
+        if len(self._memo) >= 64:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[key] = (base, value)
+        return value
+
+    def _gradient_with_roundoff(self, model, theta) -> Estimate:
         g = model.gradient(theta)
         signs = np.random.default_rng(self.seed + 2).choice((-1.0, 1.0), size=theta.shape[0])
         nudged = theta * (1.0 + 4.0 * np.finfo(float).eps * signs)
@@ -160,6 +181,9 @@ class Backend(ABC):
         Used as the scale of Hessian identities whose terms may all vanish (e.g. H c = 0, (L7)),
         where the norms of the terms themselves would give no scale.
         """
+        return self._memoized(("gain", probes), model, theta, lambda: self._hessian_gain(model, theta, probes))
+
+    def _hessian_gain(self, model, theta, probes) -> Estimate:
         rng = np.random.default_rng(self.seed + 1)
         U = rng.standard_normal((model.space.size, probes))
         est = self.hvp(model, theta, U)

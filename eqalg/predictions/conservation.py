@@ -68,6 +68,15 @@ class QuadraticQuantity:
         """½|θ|ᵀ|S||θ|: the size of the terms of Q, the scale of its floating-point round-off."""
         return self.generator.abs_quadratic_form(theta)
 
+    def _record(self, theta, g, lr, weight_decay):
+        # (value, magnitude, predicted increment) in one pass, for a validated θ (training loops)
+        A = self.generator
+        q = A._quadratic(theta)
+        return q, A._abs_quadratic(theta), self._increment(q, g, lr, weight_decay)
+
+    def _increment(self, q, g, lr, weight_decay) -> float:
+        return ((1.0 - lr * weight_decay) ** 2 - 1.0) * q + 0.5 * lr * lr * float(g @ self.generator.apply(g))
+
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted Q(θ⁺) − Q(θ) for θ⁺ = θ − lr (g + weight_decay θ), by (T1).
 
@@ -77,8 +86,7 @@ class QuadraticQuantity:
             The iterate and the (minibatch) loss gradient at it, without the weight-decay term.
         lr, weight_decay : float
         """
-        q = self.value(theta)
-        return ((1.0 - lr * weight_decay) ** 2 - 1.0) * q + 0.5 * lr * lr * float(g @ self.generator.apply(g))
+        return self._increment(self.value(theta), g, lr, weight_decay)
 
 
 @dataclass(frozen=True, eq=False)

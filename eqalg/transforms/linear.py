@@ -276,12 +276,18 @@ class LinearGenerator(ContinuousTransformation):
 
     def quadratic_form(self, theta) -> float:
         """Q_A(θ) = ½ θᵀ A θ (= ½ θᵀ A_sym θ), the charge of (L4) in MATH.md B2."""
-        theta = self._check_theta(theta)
-        return 0.5 * float(theta @ self.apply(theta))
+        return self._quadratic(self._check_theta(theta))
 
     def abs_quadratic_form(self, theta) -> float:
         """½ |θ|ᵀ |A| |θ| (entrywise absolute values): the round-off scale of :meth:`quadratic_form`."""
-        a = np.abs(self._check_theta(theta))
+        return self._abs_quadratic(self._check_theta(theta))
+
+    # unchecked forms for validated θ (training loops evaluate them every step)
+    def _quadratic(self, theta) -> float:
+        return 0.5 * float(theta @ self.apply(theta))
+
+    def _abs_quadratic(self, theta) -> float:
+        a = np.abs(theta)
         if self._form == "diagonal":
             return 0.5 * float(a @ (np.abs(self._diag) * a))
         return 0.5 * float(a @ (abs(self._mat) @ a))
