@@ -269,8 +269,8 @@ def _training_warnings(model, traj) -> list:
     inactive = getattr(model, "inactive_units", None)
     if inactive is not None:
         dead = inactive(traj.theta)
-        if dead.size:
-            out.append(f"{dead.size} hidden unit(s) {dead.tolist()[:10]} are zero on every sample at the trained "
+        if len(dead):
+            out.append(f"{len(dead)} hidden unit(s) {dead.tolist()[:10]} are zero on every sample at the trained "
                        "point: there, some transformations that are not symmetries in general leave the loss "
                        "unchanged, so negative controls may hold")
     return out

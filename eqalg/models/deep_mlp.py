@@ -254,6 +254,17 @@ class MLP(HomogeneousNetwork, Model):
         out = join_layers(self.space, HWs, Hbs, V.shape[1])
         return out[:, 0] if single else out
 
+    def inactive_units(self, theta) -> np.ndarray:
+        """Hidden units that are exactly 0 on every training sample (dead ReLUs), as (layer, unit) rows.
+
+        At such units the data cannot distinguish many parameter changes, so transformations that
+        are not symmetries in general can leave the loss unchanged there (degenerate point).
+        """
+        Ws, bs = self._layers(theta)
+        acts = self._stack.forward(self._effective(Ws), bs, self.X).acts[1:]
+        rows = [(l + 1, j) for l, a in enumerate(acts) for j in np.flatnonzero(np.all(a == 0, axis=0))]
+        return np.array(rows, dtype=int).reshape(-1, 2)
+
     # -- non-smoothness (ReLU-type kinks) ---------------------------------------------------------------
     def activation_pattern(self, theta):
         """Signs of all hidden pre-activations (concatenated, (N, Σ n_l)) for kinked σ; None otherwise."""

@@ -221,8 +221,8 @@ def _build_attention(ds, hp):
 
 
 #: Largest depth a zoo job accepts: the number of checks and the cost of each grow with it
-#: (a depth-80 deep linear chain took two minutes).
-MAX_DEPTH = 32
+#: (a depth-32 deep linear chain took two minutes, depth 16 half a minute).
+MAX_DEPTH = 16
 
 
 def _hp(name, kind, default, help, choices=None, maximum=None):
