@@ -91,8 +91,11 @@ class Constraint:
 
         ``model`` itself, except for the data-coupled forms of MATH.md B7, where it is the model
         on the transported data P·D (see :class:`~eqalg.constraints_model.CoupledGradient`).
+        An equivariance's declared maps are checked against the model here (an identity input
+        map of the wrong size raises :class:`~eqalg.errors.ShapeError`).
         """
-        return model
+        transport = getattr(self.transformation, "transported_model", None)
+        return model if transport is None else transport(model)
 
     def __repr__(self):
         return f"{type(self).__name__}({self.transformation.name!r}, {self.label})"
@@ -170,11 +173,6 @@ class LossInvariance(Constraint):
             rhs = "L(theta)" if t.is_symmetry else "S_s(L(theta))"
             return "I0", f"L(T_s theta) = {rhs} (s = {LOSS_FLOW_TIME:g})", 0
         return "D0", "L(M theta) = " + ("L(theta)" if t.is_symmetry else "S(L(theta))"), 0
-
-    def transported_model(self, model):
-        """The model on transported data for data-coupled equivariances (B7), else ``model``."""
-        transport = getattr(self.transformation, "transported_model", None)
-        return model if transport is None else transport(model)
 
 
 @dataclass(frozen=True)

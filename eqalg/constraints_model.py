@@ -152,18 +152,12 @@ class CoupledGradient(FiniteGradient):
     def _describe(self):
         return "D1", "M^T g_{P.D}(M theta) = g_D(theta)", 1
 
-    def transported_model(self, model):
-        return self.transformation.transported_model(model)
-
 
 class CoupledHessian(FiniteHessian):
     """(D2, data-coupled) Mᵀ H_{P·D}(Mθ) M = H_D(θ) (MATH.md B7)."""
 
     def _describe(self):
         return "D2", "M^T H_{P.D}(M theta) M = H_D(theta)", 2
-
-    def transported_model(self, model):
-        return self.transformation.transported_model(model)
 
 
 def _require_fixed_symmetry(t):

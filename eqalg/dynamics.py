@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from .errors import InvalidValueError, SpaceMismatchError, check_positive
-from .models.base import Model
+from .models.base import Model, require_derivatives
 
 __all__ = ["gradient_descent", "Trajectory", "QuantityTrace", "TrainingDivergedError",
            "Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer",
@@ -171,9 +171,12 @@ def gradient_descent(model: Model, theta0, lr: float, steps: int, *, weight_deca
     ------
     InvalidValueError
         Non-positive ``lr`` or ``steps``, negative ``weight_decay``.
+    MissingMethodError
+        The model has no gradient (e.g. a :class:`~eqalg.CallableModel` with a loss only).
     TrainingDivergedError
         The loss or θ became non-finite (reports the step).
     """
+    require_derivatives(model, "gradient_descent")
     check_positive(lr, "lr")
     check_positive(steps, "steps", integer=True)
     check_positive(weight_decay, "weight_decay", allow_zero=True)

@@ -25,14 +25,20 @@ import scipy.sparse as sp
 
 from .dynamics import TrainingDivergedError, Trajectory
 from .errors import InvalidValueError, check_positive
-from .models.base import Model
+from .models.base import Model, require_derivatives
 from .transforms.base import ContinuousTransformation, DiscreteTransformation
 from .transforms.discrete import SignedPermutation
 from .transforms.equivariance import Equivariance
 from .transforms.linear import LinearGenerator
 
 __all__ = ["Optimizer", "SGD", "HeavyBall", "Adam", "RMSProp", "SignGD", "run_optimizer",
-           "optimizer_commutes", "commutation_residual"]
+           "optimizer_commutes", "commutation_residual", "COMMUTE_RTOL"]
+
+#: Default tolerance of the structural tests of :func:`optimizer_commutes`: entries within 1e-12 of
+#: a signed permutation's (whose entries have magnitude 1, so the tolerance is relative to them),
+#: ‖MᵀM − I‖_F ≤ 1e-12 √D, ‖A + Aᵀ‖_F ≤ 1e-12 ‖A‖_F. It absorbs the round-off of computed maps —
+#: the flow of rotate[0,1] at π is a signed permutation up to 2.2e-16 — and nothing else.
+COMMUTE_RTOL = 1e-12
 
 
 # -- update rules ---------------------------------------------------------------------------------------
@@ -207,11 +213,14 @@ def run_optimizer(model: Model, theta0, optimizer: Optimizer, steps: int, *, bat
     ------
     InvalidValueError
         Bad ``steps``/``batch_size`` or optimizer.
+    MissingMethodError
+        The model has no gradient (e.g. a :class:`~eqalg.CallableModel` with a loss only).
     TrainingDivergedError
         The loss or θ became non-finite.
     """
     if not isinstance(optimizer, Optimizer):
         raise InvalidValueError(f"optimizer: expected an eqalg Optimizer, got {type(optimizer).__name__}")
+    require_derivatives(model, "run_optimizer")
     check_positive(steps, "steps", integer=True)
     theta = model.validate_theta(theta0, "theta0").copy()
     rng = np.random.default_rng(seed)
@@ -248,16 +257,17 @@ def _dense_linear_part(t):
     return np.asarray(m.toarray() if sp.issparse(m) else m, dtype=float)
 
 
-def _is_signed_permutation(t) -> bool:
+def _is_signed_permutation(t, rtol: float = COMMUTE_RTOL) -> bool:
     m = _dense_linear_part(t)
     if m is None:
         return True
-    nonzero = m != 0
-    return bool(np.all(np.isin(m, (-1.0, 0.0, 1.0))) and np.all(nonzero.sum(axis=0) == 1)
-                and np.all(nonzero.sum(axis=1) == 1))
+    r = np.rint(m)                                       # the nearest integer matrix
+    nonzero = r != 0
+    return bool(np.all(np.isin(r, (-1.0, 0.0, 1.0))) and np.all(nonzero.sum(axis=0) == 1)
+                and np.all(nonzero.sum(axis=1) == 1) and np.abs(m - r).max(initial=0.0) <= rtol)
 
 
-def _is_orthogonal_linear_part(t, rtol=1e-12) -> bool:
+def _is_orthogonal_linear_part(t, rtol: float = COMMUTE_RTOL) -> bool:
     m = _dense_linear_part(t)
     if m is None:
         return True
@@ -265,7 +275,7 @@ def _is_orthogonal_linear_part(t, rtol=1e-12) -> bool:
     return bool(np.linalg.norm(m.T @ m - np.eye(d)) <= rtol * np.sqrt(max(d, 1)))
 
 
-def optimizer_commutes(optimizer: Optimizer, transformation) -> bool:
+def optimizer_commutes(optimizer: Optimizer, transformation, *, rtol: float = COMMUTE_RTOL) -> bool:
     """Whether the update rule commutes with a symmetry: U(Mθ) = M U(θ) for every loss invariant under M.
 
     Then Fix(M) (and Fix(K) for a group of such maps) is an invariant set of the optimizer, with
@@ -278,6 +288,12 @@ def optimizer_commutes(optimizer: Optimizer, transformation) -> bool:
         Assumed to be a symmetry of the loss (of every minibatch loss, for SGD). An
         Equivariance that is not a symmetry returns False (its gradients pick up S′ or change
         data). A continuous transformation is judged by its flow exp(sA) for all s.
+    rtol : float
+        Tolerance of the structural tests (default :data:`COMMUTE_RTOL` = 1e-12): the linear part
+        is a signed permutation when every entry is within ``rtol`` of one's (entries ±1, 0),
+        orthogonal when ‖MᵀM − I‖_F ≤ rtol √D; a generator is skew when ‖A + Aᵀ‖_F ≤ rtol ‖A‖_F.
+        Computed maps, e.g. ``eqalg.flow(rotate, π)``, are signed permutations only up to
+        round-off; 0 demands exact structure.
 
     Returns
     -------
@@ -289,7 +305,7 @@ def optimizer_commutes(optimizer: Optimizer, transformation) -> bool:
     Raises
     ------
     InvalidValueError
-        ``optimizer`` is not an Optimizer.
+        ``optimizer`` is not an Optimizer, or ``rtol`` is negative.
 
     Notes
     -----
@@ -299,6 +315,7 @@ def optimizer_commutes(optimizer: Optimizer, transformation) -> bool:
     """
     if not isinstance(optimizer, Optimizer):
         raise InvalidValueError(f"optimizer: expected an eqalg Optimizer, got {type(optimizer).__name__}")
+    check_positive(rtol, "rtol", allow_zero=True)
     if isinstance(transformation, Equivariance):
         if not transformation.is_symmetry:
             return False
@@ -309,14 +326,14 @@ def optimizer_commutes(optimizer: Optimizer, transformation) -> bool:
         A = transformation.to_dense()
         if optimizer.coordinatewise:
             return not np.any(A)
-        return bool(np.array_equal(A, -A.T))
+        return bool(np.linalg.norm(A + A.T) <= rtol * np.linalg.norm(A))
     if not isinstance(transformation, DiscreteTransformation):
         raise InvalidValueError(f"transformation: expected a Transformation, got {type(transformation).__name__}")
     if getattr(transformation, "offset", None) is not None and optimizer.weight_decay:
         return False
     if optimizer.coordinatewise:
-        return _is_signed_permutation(transformation)
-    return _is_orthogonal_linear_part(transformation)
+        return _is_signed_permutation(transformation, rtol)
+    return _is_orthogonal_linear_part(transformation, rtol)
 
 
 def commutation_residual(optimizer: Optimizer, transformation, model: Model, theta, steps: int = 1, *,

@@ -67,6 +67,8 @@ def test_tanh_has_no_continuous_symmetry_and_no_count(tmp_path, capsys):
     ["--model", "mlp", "--steps", "0"],
     ["--model", "mlp", "--activation", "swish"],
     ["--model", "mlp", "--rtol", "nan"],
+    ["--seed", "-1"],                                         # was a numpy traceback
+    ["--model", "matrix-factorization", "--rank", "7"],       # above min(n, m) = 6 of the 8x6 preset
 ])
 def test_bad_usage_is_one_line_and_exit_2(argv, capsys):
     assert main(["algebra", *argv]) == 2

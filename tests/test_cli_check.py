@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import eqalg
 from eqalg.cli import main
 from eqalg.models.mlp import TwoLayerMLP
 
@@ -129,3 +130,27 @@ def test_only_patterns_treat_brackets_literally(tmp_path):
                  "--backend", "analytic", "--quiet", "--json", str(path)]) == 0
     names = {c["transformation"] for c in json.loads(path.read_text())["checks"]} - {"(model derivatives)"}
     assert names and all(n.startswith("rescale[1][") for n in names)
+
+
+@pytest.mark.parametrize("argv,needle", [
+    # only the options given are named
+    (["--task", "regression"], "error: task (--task): applies only to CSV files, not to the data set 'iris'"),
+    (["--target", "species"], "error: target (--target): applies only to CSV files"),
+    (["--target", "species", "--task", "regression"], "error: target (--target), task (--task): apply only"),
+    # the loss is blamed, not the targets Y, and the fix is phrased for both interfaces
+    (["--data", "diabetes", "--loss", "cross_entropy"],
+     "error: loss: cross_entropy needs classification data (one-hot targets); 'diabetes' is a regression data set: "
+     "use --loss mse (loss='mse' in Python)"),
+    (["--model", "sigmoid-mlp", "--data", "diabetes", "--loss", "cross_entropy"], "error: loss: cross_entropy"),
+])
+def test_usage_errors_name_what_was_given(argv, needle, capsys):
+    assert main(["check", *argv, "--steps", "5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+
+
+def test_cross_entropy_on_non_probability_targets_names_the_loss():
+    ds = eqalg.load_diabetes()
+    with pytest.raises(eqalg.errors.InvalidValueError, match="loss: cross_entropy expects targets Y .* use loss='mse'"):
+        TwoLayerMLP(ds.X, ds.Y, 3, "tanh", "cross_entropy")
+    assert main(["check", "--data", "diabetes", "--loss", "mse", "--steps", "5", "--quiet"]) == 0   # control

@@ -73,8 +73,14 @@ def test_model_isotropy(capsys, tmp_path):
     (["S3", "--isotropy"], "--isotropy needs --model"),
     (["--model", "mlp", "--hidden", "0"], "--hidden"),
     (["--model", "mlp", "--hidden", "9"], "max_order"),
+    (["--model", "mlp", "--seed", "-1"], "--seed"),
+    # output paths are checked before anything is computed or printed
+    (["S3", "--subgroups", "--graphml", "/nonexistent/dir/x.graphml"], "argument --graphml: directory"),
+    (["S3", "--subgroups", "--dot", ""], "argument --dot: expected a file path"),
 ])
 def test_bad_usage_is_one_line_exit_2(capsys, argv, text):
     code, out, err = run(capsys, *argv)
     assert code == 2 and text in err
+    if "--graphml" in argv or "--dot" in argv:
+        assert out == ""                                            # refused before the lattice was printed
     assert len(err.strip().splitlines()) == 1 and err.startswith("eqalg group: error:")

@@ -140,3 +140,52 @@ def test_zoo_python_errors():
     mf = eqalg.build_model("matrix-factorization", eqalg.load_iris(), rank=2)
     assert mf.space.size == (150 + 4) * 2
     assert np.isfinite(mf.loss(mf.init_params(np.random.default_rng(0))))
+
+
+def test_attention_class_default_key_dim_matches_the_zoo():
+    ds = eqalg.make_sequences()
+    assert eqalg.BilinearAttention(ds.X, ds.Y).key_dim == get_entry("attention").defaults()["key_dim"] == 3
+
+
+def test_classes_validate_rank_and_key_width_like_the_command_line():
+    ds = eqalg.make_sequences(embed_dim=4)
+    with pytest.raises(InvalidValueError, match="key_dim: expected at most the embedding dimension d = 4, got 5"):
+        eqalg.BilinearAttention(ds.X, ds.Y, 5)
+    assert eqalg.BilinearAttention(ds.X, ds.Y, 4).key_dim == 4                     # control: d_k = d
+    target = np.random.default_rng(0).standard_normal((5, 3))
+    with pytest.raises(InvalidValueError, match=r"rank: expected at most min\(n, m\) = 3 for the 5x3"):
+        eqalg.MatrixFactorization((5, 3), 4, target=target)
+    assert eqalg.MatrixFactorization((5, 3), 3, target=target).rank == 3           # control: r = min(n, m)
+
+
+def test_models_without_a_target_say_which_column_they_leave_out(tmp_path, capsys):
+    path = tmp_path / "m.csv"
+    path.write_text("a,b,c,y\n1,2,5,0.5\n2,1,6,1.5\n3,5,4,-2\n4,0,7,3\n")
+    for extra, column, how in (([], "y", "the default target"), (["--target", "a"], "a", "--target")):
+        assert main(["check", "--model", "matrix-factorization", "--data", str(path), "--rank", "1",
+                     "--steps", "5", "--quiet", *extra]) == 0
+        out = capsys.readouterr().out
+        assert f"uses no target: the target column {column!r} ({how}" in out
+    report = check_job(model="matrix-factorization", data=str(path), target="a", rank=1, steps=5)
+    assert report.data["features"] == ["b", "c", "y"] and report.model["shape"] == [4, 3]   # --target is honoured
+    assert any("'a' (--target) is left out" in w for w in report.warnings)
+    # control: a model that uses the target gets no such warning
+    report = check_job(model="mlp", data=str(path), hidden=2, steps=5, backend="analytic")
+    assert not any("uses no target" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("command", [["models", "attention"], ["algebra"], ["group"]])
+@pytest.mark.parametrize("path,message", [("/nonexistent/dir/z.json", "does not exist"), ("", "empty string")])
+def test_json_path_is_validated_before_the_command_runs(command, path, message, capsys):
+    assert main([*command, "--json", path]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""                                         # nothing was listed or computed first
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "argument --json" in err[0] and message in err[0]
+
+
+def test_models_json_to_a_directory_is_refused_and_a_file_is_written(tmp_path, capsys):
+    assert main(["models", "attention", "--json", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["models", "attention", "--json", str(tmp_path / "z.json")]) == 0      # control
+    assert json.loads((tmp_path / "z.json").read_text())["models"][0]["name"] == "attention"

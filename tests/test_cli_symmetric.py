@@ -8,6 +8,7 @@ import pytest
 import eqalg.predictions.symmetric_points as symmetric_points
 from eqalg.cli import main
 from eqalg.cli.check import check_job
+from eqalg.errors import InvalidValueError
 from eqalg.models.mlp import TwoLayerMLP
 
 SYMMETRIC_KEYS = {"subgroup", "dim_fixed", "irreducible_dims", "predicted_multiplicities", "measured_multiplicities",
@@ -70,15 +71,33 @@ def test_relu_tied_point_and_text_output(capsys):
 
 @pytest.mark.parametrize("argv,needle", [
     (["check", "--zeroed", "2"], "zeroed"),                          # relu is not odd
-    (["check", "--tied", "1"], "tied"),
-    (["check", "--tied", "9"], "tied"),
-    (["check", "--tied", "0"], "--tied"),
+    (["check", "--tied", "1"], "tied: expected 0 (none) or an integer in [2, 8] (8 hidden units), got 1"),
+    (["check", "--tied", "9"], "tied: expected 0 (none) or an integer in [2, 8]"),
+    (["check", "--tied", "-1"], "--tied: expected an integer (0 = none) between 0 and"),
+    (["check", "--hidden", "1", "--tied", "2"], "tied: expected 0 (none) (the network has 1 hidden unit; 2 are"),
     (["check", "--activation", "tanh", "--zeroed", "-1"], "--zeroed"),
 ])
 def test_bad_symmetric_point_options(argv, needle, capsys):
     assert main(argv + ["--steps", "5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
+
+
+def test_tied_and_zeroed_zero_mean_none_as_the_messages_say(capsys):
+    # every message offers 0 (none): the command line accepts it, as the default
+    assert main(["check", "--tied", "0", "--zeroed", "0", "--steps", "5", "--quiet", "--backend", "analytic"]) == 0
+    assert "symmetric points" not in capsys.readouterr().out
+
+
+def test_repeated_neurons_are_named_as_the_problem():
+    model = TwoLayerMLP(np.eye(3), np.eye(3), 4, "tanh")
+    theta = model.init_params(np.random.default_rng(0))
+    for method in (model.zero_neurons, model.tie_neurons):
+        with pytest.raises(InvalidValueError, match=r"expected distinct neurons, got \[1, 1\] \(neuron 1 repeated\)"):
+            method(theta, [1, 1])
+    with pytest.raises(InvalidValueError, match=r"expected at least 2 neurons, got \[1\]"):
+        model.tie_neurons(theta, [1])
+    assert np.array_equal(*np.split(model.space.unflatten(model.tie_neurons(theta, [1, 2]))["W1"][1:3], 2))
 
 
 def test_a_failing_symmetric_point_fails_the_run(monkeypatch, capsys):

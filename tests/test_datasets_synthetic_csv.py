@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import eqalg
+from eqalg.cli import main
 from eqalg.datasets import DATASETS, load_csv, load_dataset
 from eqalg.errors import InvalidValueError, NonFiniteError, ShapeError, UnknownNameError
 
@@ -111,3 +112,67 @@ def test_csv_missing_column_file_and_bad_options(tmp_path):
         load_dataset("mnist")
     with pytest.raises(InvalidValueError, match="CSV files"):
         load_dataset("iris", target="species")
+
+
+@pytest.mark.parametrize("text,match", [
+    ("a,b,c,y\n1,2,5,0.5\n2,1,5,1.5\n3,5,5,-2\n", "column 'c': constant"),           # a constant feature
+    ("a,b,c,y\n1,.1,5,0.5\n2,.1,6,1.5\n3,.1,7,-2\n", "column 'b': constant"),         # std = round-off, not 0
+    ("a,b,y\n1,2,7\n2,1,7\n3,5,7\n", "target column 'y': constant"),                  # a constant regression target
+])
+def test_csv_constant_columns_are_errors_naming_the_column(tmp_path, text, match):
+    with pytest.raises(InvalidValueError, match=match):
+        load_csv(_write(tmp_path, text))
+
+
+def test_csv_constant_column_negative_control_and_cli(tmp_path, capsys):
+    # every column varies: loads, standardized to unit variance
+    ds = load_csv(_write(tmp_path, "a,b,c,y\n1,2,5,0.5\n2,1,6,1.5\n3,5,5,-2\n"))
+    np.testing.assert_allclose(ds.X.std(axis=0), 1)
+    path = _write(tmp_path, "a,b,c,y\n1,2,5,0.5\n2,1,5,1.5\n3,5,5,-2\n4,0,5,3\n", "const.csv")
+    assert main(["check", "--data", str(path), "--steps", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "column 'c': constant" in err[0]
+
+
+def test_standardize_treats_round_off_spread_as_constant():
+    from eqalg.datasets import constant_columns, standardize
+    a = np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 4.0]])
+    assert np.std(a[:, 0]) > 0                                  # round-off of the mean of 0.1's
+    np.testing.assert_array_equal(constant_columns(a), [0])
+    out = standardize(a)                                        # unnamed: constant columns become zeros
+    np.testing.assert_array_equal(out[:, 0], 0.0)
+    np.testing.assert_allclose(out[:, 1].std(), 1.0)
+    with pytest.raises(InvalidValueError, match="column 'u': constant"):
+        standardize(a, ["u", "v"])
+    np.testing.assert_array_equal(standardize(a[:, 1:], ["v"]), out[:, 1:])   # control: a varying column
+
+
+def test_csv_numeric_class_labels_are_compared_as_numbers(tmp_path):
+    path = _write(tmp_path, "a,b,y\n1,2,1\n2,1,1.0\n3,5,2\n4,0,10\n5,1,2.00\n")
+    ds = load_csv(path, task="classification")
+    assert ds.target_names == ("1", "2", "10")                     # one class "1"; sorted numerically
+    np.testing.assert_array_equal(ds.labels, [0, 0, 1, 2, 1])
+    np.testing.assert_array_equal(ds.Y.argmax(axis=1), ds.labels)
+    # control: text labels stay text ("1" and "1.0" differ as soon as one label is not a number)
+    ds = load_csv(_write(tmp_path, "a,b,y\n1,2,1\n2,1,1.0\n3,5,x\n"), task="classification")
+    assert ds.target_names == ("1", "1.0", "x")
+    assert load_csv(_write(tmp_path, "a,b,y\n1,2,0.5\n2,1,1.5\n"), task="classification").target_names == ("0.5", "1.5")
+    with pytest.raises(NonFiniteError, match="line 3, target column 'y': non-finite label 'nan'"):
+        load_csv(_write(tmp_path, "a,b,y\n1,2,1\n2,1,nan\n3,5,2\n"), task="classification")
+
+
+@pytest.mark.parametrize("header,position", [("a,,y", 2), (",b,y", 1), ("a,b,", 3)])
+def test_csv_empty_column_name_is_an_error_naming_its_position(tmp_path, header, position):
+    with pytest.raises(InvalidValueError, match=f"column {position} of the header has an empty name"):
+        load_csv(_write(tmp_path, f"{header}\n1,2,3\n2,1,4\n3,5,0\n"))
+
+
+def test_csv_regression_on_labels_names_the_option_for_both_interfaces(tmp_path):
+    with pytest.raises(InvalidValueError, match=r"use --task classification \(task='classification' in Python\)"):
+        load_csv(_write(tmp_path, "a,b,y\n1,2,x\n3,4,z\n"), task="regression")
+
+
+def test_make_sequences_teacher_key_dim_is_bounded_by_the_embedding():
+    with pytest.raises(InvalidValueError, match="teacher_key_dim: expected at most embed_dim = 3"):
+        eqalg.make_sequences(embed_dim=3, teacher_key_dim=4)
+    assert eqalg.make_sequences(embed_dim=3, teacher_key_dim=3).X.shape[-1] == 3

@@ -431,3 +431,22 @@ def test_bad_input():
     with pytest.raises(MissingMethodError):
         evaluate(derive(Equivariance(gen, output=ScalarMap.power(1)))[0], softmax,
                  np.ones(softmax.space.size), eqalg.Analytic())
+
+
+def test_an_identity_input_map_of_the_wrong_size_is_checked_against_the_model():
+    model, theta = make_mlp("tanh", "mse")                                # 4 input features
+    swap = model.transposition(0, 1)
+    wrong = Equivariance(swap, data=InputMap(np.eye(3)))
+    assert wrong.data is not None and wrong.data.size == 3 and wrong.is_symmetry   # kept, still no coupling
+    for c in derive(wrong):                                               # every identity, loss level included
+        for backend in BACKENDS:
+            with pytest.raises(ShapeError, match=r"data: expected a map on R\^4"):
+                evaluate(c, model, theta, backend)
+    with pytest.raises(ShapeError, match="data"):
+        eqalg.check(model, {"p": theta}, {"wrong": wrong})
+    with pytest.raises(ShapeError, match="data"):                         # composing two maps checks their sizes
+        compose(wrong, Equivariance(swap, data=InputMap.identity(4)))
+    # control: the right size declares a symmetry; its identities hold
+    right = Equivariance(swap, data=InputMap.identity(4))
+    assert right.is_symmetry and right.name == wrong.name
+    assert all(evaluate(c, model, theta, eqalg.Analytic()).passed for c in derive(right))

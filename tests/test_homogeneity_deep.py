@@ -61,3 +61,13 @@ def test_layer_and_degree_arguments_are_validated(deep):
         if c.label in ("M1", "M3"):
             for b in (Analytic(), FiniteDifference()):
                 assert evaluate(c, model, theta, b).passed is False
+
+
+def test_norm_law_needs_a_model_with_homogeneity(deep):
+    model, _ = deep
+    assert eqalg.homogeneity_norm_law(model).name == "1/2|theta|^2 [homogeneity(k=3)]"     # the deep MLP has it
+    wine = eqalg.load_wine()
+    with pytest.raises(eqalg.errors.InvalidValueError, match="SoftmaxRegression has no homogeneity"):
+        eqalg.homogeneity_norm_law(eqalg.SoftmaxRegression(wine.X, wine.Y))
+    with pytest.raises(eqalg.errors.InvalidValueError, match="not homogeneous"):   # has the method, but biases
+        eqalg.homogeneity_norm_law(eqalg.MLP(model.X, model.Y, hidden=5, depth=3, activation="relu", loss="mse"))

@@ -114,3 +114,37 @@ def test_init_params_and_flat_space():
     rotation = eqalg.LinearGenerator(np.array([[0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0.0]]))
     for c_ in eqalg.derive(rotation):                   # ‖θ‖² is rotation invariant: L1 and L2 hold
         assert eqalg.evaluate(c_, c, theta, FiniteDifference()).passed is True
+
+
+@pytest.mark.parametrize("bad,match", [([3], r"symmetries\[0\]: expected a Transformation, got int"),
+                                       ({"s": "swap"}, r"symmetries\['s'\]: expected a Transformation, got str"),
+                                       (3, "symmetries: expected a dict or a list")])
+def test_catalogue_entries_that_are_not_transformations_are_invalid_values(reference, bad, match):
+    m, _ = reference
+    with pytest.raises(InvalidValueError, match=match):
+        eqalg.CallableModel(m.space, loss=m.loss, symmetries=bad)
+    # control: a list of transformations is keyed by their names
+    t = next(iter(m.symmetries().values()))
+    assert list(eqalg.CallableModel(m.space, loss=m.loss, controls=[t]).controls()) == [t.name]
+
+
+def test_loss_only_models_get_errors_that_fit_the_call(reference):
+    m, theta = reference
+    c = eqalg.CallableModel(m.space, loss=m.loss)
+    rho = [t for t in m.symmetries().values() if isinstance(t, eqalg.SignedPermutation)][:1]
+    calls = {"gradient_descent": (lambda: eqalg.gradient_descent(c, theta, 0.01, 3), "gradient,"),
+             "run_optimizer": (lambda: eqalg.run_optimizer(c, theta, eqalg.Adam(0.01), 3), "gradient,"),
+             "hessian_block_report": (lambda: eqalg.hessian_block_report(c, theta, rho),
+                                      "gradient and Hessian-vector products")}
+    for caller, (call, what) in calls.items():
+        with pytest.raises(MissingMethodError, match=f"model: {caller} runs on the model's own {what}") as info:
+            call()
+        assert "backend=" not in str(info.value) and "grad=" in str(info.value)     # no option the call lacks
+    with_grad = eqalg.CallableModel(m.space, loss=m.loss, grad=m.gradient)
+    with pytest.raises(MissingMethodError, match="own Hessian-vector products, .* takes hvp=;"):
+        eqalg.hessian_block_report(with_grad, theta, rho)
+    # control: with a gradient the same model trains
+    assert eqalg.gradient_descent(with_grad, theta, 0.01, 3).losses.shape == (4,)
+    # direct calls say where the finite-difference backend applies (symmetry checks), not "use backend=" bare
+    with pytest.raises(MissingMethodError, match=r"pass grad=\) \(symmetry checks, eqalg.evaluate"):
+        c.gradient(theta)

@@ -107,3 +107,20 @@ def test_bad_input():
         commutation_residual(SGD(0.1), model.rescale_generator(0), model, theta)
     with pytest.raises(InvalidValueError, match="batch_size"):
         eqalg.run_optimizer(model, theta, SGD(0.1), 2, batch_size=10 ** 6)
+
+
+@pytest.mark.parametrize("optimizer", COORDINATEWISE, ids=lambda o: repr(o).split("(")[0])
+def test_signed_permutations_up_to_round_off_commute_with_coordinatewise_rules(optimizer, linear_net):
+    model, theta = linear_net
+    rotate = model.rotation_generator(0, 1)
+    for s in (np.pi, 2 * np.pi):                       # a signed permutation / the identity up to ~2e-16
+        M = eqalg.flow(rotate, s)
+        assert optimizer_commutes(optimizer, M)
+        assert not optimizer_commutes(optimizer, M, rtol=0.0)           # exactly, they are not
+        assert commutation_residual(optimizer, M, model, theta, steps=3) < 1e-12
+    # negative control: a rotation by 0.3 is orthogonal, not a signed permutation
+    M = eqalg.flow(rotate, 0.3)
+    assert not optimizer_commutes(optimizer, M) and optimizer_commutes(SGD(0.05), M)
+    assert commutation_residual(optimizer, M, model, theta, steps=3) > 1e-3
+    with pytest.raises(InvalidValueError, match="rtol"):
+        optimizer_commutes(optimizer, M, rtol=-1.0)

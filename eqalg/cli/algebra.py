@@ -26,7 +26,7 @@ from ..models.softmax import SoftmaxRegression
 from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conserved_quantities
 from ..predictions.counting import conservation_law_count
 from ..transforms.lie import LieAlgebra
-from .check import nonnegative_float, positive_float, positive_int
+from .check import json_path, nonnegative_float, positive_float, positive_int, seed_int
 
 __all__ = ["register", "run_algebra", "algebra_job", "MODELS"]
 
@@ -59,9 +59,9 @@ def register(sub) -> None:
     p.add_argument("--steps", type=positive_int, help="gradient-descent steps (default: 500)")
     p.add_argument("--lr", type=positive_float, help="step size (default: 0.5 mf/softmax, 0.05 mlp)")
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of data, initialization and sketches (default: 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of data, initialization and sketches (default: 0)")
     p.add_argument("--rtol", type=positive_float, default=1e-9, help="rank tolerance of the closure (default: 1e-9)")
-    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    p.add_argument("--json", type=json_path, metavar="PATH", help="write the results as JSON to PATH")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
     p.set_defaults(func=run_algebra)
 

@@ -38,7 +38,7 @@ from ..report import check
 
 __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
            "hyperparameter_options", "data_spec", "order_int", "steps_int", "seed_int",
-           "json_path"]
+           "json_path", "count_int"]
 
 MODELS = tuple(ZOO)
 
@@ -63,6 +63,11 @@ def _bounded_int(text: str, low: int, high: int, what: str) -> int:
 def positive_int(text: str) -> int:
     """argparse type: a positive integer (at most 10⁶)."""
     return _bounded_int(text, 1, MAX_INT_OPTION, "a positive integer")
+
+
+def count_int(text: str) -> int:
+    """argparse type: a count that may be 0 (= none, the default of ``--tied``/``--zeroed``), at most 10⁶."""
+    return _bounded_int(text, 0, MAX_INT_OPTION, "an integer (0 = none)")
 
 
 def order_int(text: str) -> int:
@@ -140,7 +145,8 @@ def register(sub) -> None:
                    help=f"data set: {', '.join(DATASETS)}, or a CSV file with a header row "
                         "(default: the model's default, iris for mlp)")
     p.add_argument("--target", default=None, metavar="COLUMN",
-                   help="CSV data only: name of the target column (default: the last column)")
+                   help="CSV data only: name of the target column (default: the last column); every other "
+                        "column is a feature (matrix-factorization, which uses no target, factorizes them)")
     p.add_argument("--task", default="auto", choices=TASKS,
                    help="CSV data only: classification (labels, one-hot) or regression (default: auto, "
                         "regression when every target value is numeric)")
@@ -165,12 +171,12 @@ def register(sub) -> None:
                    help="check only the transformations matching this pattern (repeatable; * and ? are "
                         "wildcards, brackets are literal), e.g. --only 'rescale[0]' --only 'gl[1]*' --only "
                         "'swap*'; drift laws are always tracked")
-    p.add_argument("--tied", type=positive_int, default=0, metavar="K",
+    p.add_argument("--tied", type=count_int, default=0, metavar="K",
                    help="two-layer MLP: also a symmetric point with K >= 2 identical hidden neurons (Hessian "
-                        "blocks and eigenvalue multiplicities)")
-    p.add_argument("--zeroed", type=positive_int, default=0, metavar="K",
+                        "blocks and eigenvalue multiplicities; default 0: none)")
+    p.add_argument("--zeroed", type=count_int, default=0, metavar="K",
                    help="two-layer MLP with an odd activation (tanh, linear): also a symmetric point with K "
-                        "zeroed hidden neurons")
+                        "zeroed hidden neurons (default 0: none)")
     p.add_argument("--json", type=json_path, metavar="PATH", help="write the report as JSON to PATH")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.set_defaults(func=run_check)
@@ -245,7 +251,7 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
-    report.warnings = _training_warnings(m, traj) + _trivial_warnings(report)
+    report.warnings = _target_warnings(entry, ds, target) + _training_warnings(m, traj) + _trivial_warnings(report)
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -258,6 +264,18 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
                                                         weight_decay=weight_decay)
         report.training["symmetric_points_seconds"] = time.perf_counter() - t1 - report.training["check_seconds"]
     return report
+
+
+def _target_warnings(entry, ds, target) -> list:
+    """Say when the model ignores the data set's targets (e.g. matrix factorization of tabular data)."""
+    if ds.structure not in entry.unused_targets:
+        return []
+    head = f"model {entry.name!r} fits the feature matrix of {ds.name!r} itself and uses no target"
+    column = ds.meta.get("target")
+    if column is None:
+        return [f"{head}: the targets of {ds.name!r} are not used"]
+    how = "--target" if target is not None else "the default target, the last column"
+    return [f"{head}: the target column {column!r} ({how}) is left out of the matrix"]
 
 
 def _training_warnings(model, traj) -> list:

@@ -23,7 +23,7 @@ from ..models.mlp import TwoLayerMLP
 from ..transforms.families import (alternating_group, cyclic_group, dihedral_group, direct_product,
                                    hyperoctahedral_group, symmetric_group)
 from ..transforms.finite import DEFAULT_MAX_ORDER, FiniteGroup
-from .check import order_int, positive_int
+from .check import json_path, order_int, positive_int, seed_int
 
 __all__ = ["register", "run_group", "group_from_name", "group_job"]
 
@@ -67,14 +67,16 @@ def register(sub) -> None:
     p.add_argument("--data", default="iris", choices=tuple(DATASETS), help="model data set (default: iris)")
     p.add_argument("--activation", default="tanh", choices=tuple(ACTIVATIONS), help="model activation (default: tanh)")
     p.add_argument("--hidden", type=positive_int, default=4, help="model hidden units (default: 4)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the model's parameter point (default: 0)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the model's parameter point (default: 0)")
     p.add_argument("--isotropy", action="store_true", help="list the isotropy types of the model's group on θ")
     p.add_argument("--subgroups", action="store_true", help="compute all subgroups and their conjugacy classes")
     p.add_argument("--classes", action="store_true",
                    help="print the tables of element classes and subgroup classes (with --subgroups)")
-    p.add_argument("--graphml", metavar="PATH", help="write the subgroup lattice as GraphML (classes with --classes)")
-    p.add_argument("--dot", metavar="PATH", help="write the subgroup lattice as Graphviz DOT (classes with --classes)")
-    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH")
+    p.add_argument("--graphml", type=json_path, metavar="PATH",
+                   help="write the subgroup lattice as GraphML (classes with --classes)")
+    p.add_argument("--dot", type=json_path, metavar="PATH",
+                   help="write the subgroup lattice as Graphviz DOT (classes with --classes)")
+    p.add_argument("--json", type=json_path, metavar="PATH", help="write the results as JSON to PATH")
     p.add_argument("--max-order", type=order_int, default=DEFAULT_MAX_ORDER,
                    help=f"largest group order accepted (default: {DEFAULT_MAX_ORDER})")
     p.set_defaults(func=run_group, _parser=p)

@@ -15,6 +15,7 @@ import json
 
 from ..datasets import load_dataset
 from ..models.zoo import ZOO, conserved_generators, get_entry
+from .check import json_path
 
 __all__ = ["register", "run_models", "zoo_listing"]
 
@@ -24,7 +25,7 @@ def register(sub) -> None:
     p = sub.add_parser("models", help="list the model zoo: hyperparameters, default data, symmetry catalogues",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("names", nargs="*", metavar="MODEL", help=f"models to show (default: all of {', '.join(ZOO)})")
-    p.add_argument("--json", metavar="PATH", help="write the listing as JSON to PATH")
+    p.add_argument("--json", type=json_path, metavar="PATH", help="write the listing as JSON to PATH")
     p.set_defaults(func=run_models)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import InvalidValueError, UnknownNameError
 
 __all__ = ["Dataset", "load_iris", "load_wine", "load_diabetes", "load_dataset", "DATASETS", "standardize", "one_hot",
+           "constant_columns", "CONSTANT_RTOL",
            "load_csv", "make_teacher_student", "make_lowrank_sensing", "make_sequences", "STRUCTURES"]
 
 #: Shapes of data a model can consume: ``tabular`` X (N, d), Y (N, o); ``sensing`` X = measurement
@@ -98,11 +99,58 @@ class Dataset:
         return out
 
 
-def standardize(a: np.ndarray) -> np.ndarray:
-    """Columnwise (a − mean) / std; constant columns are only centred."""
+#: A column is constant when its population standard deviation is at most this fraction of its largest
+#: magnitude: its spread is then the round-off of the mean (a column of 0.1's has std ≈ 1.4e-17, not 0).
+CONSTANT_RTOL = 1e-12
+
+
+def constant_columns(a) -> np.ndarray:
+    """Indices of the constant columns of ``a`` (N, k): std ≤ :data:`CONSTANT_RTOL` · max |column|.
+
+    Examples
+    --------
+    >>> constant_columns(np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]]))
+    array([0])
+    """
     a = np.asarray(a, dtype=np.float64)
+    return np.flatnonzero(a.std(axis=0) <= CONSTANT_RTOL * np.abs(a).max(axis=0, initial=0.0))
+
+
+def standardize(a: np.ndarray, names=None, *, where: str = "data", role: str = "column") -> np.ndarray:
+    """Columnwise (a − mean) / std (population standard deviation).
+
+    Parameters
+    ----------
+    a : array_like, shape (N, k)
+    names : sequence of str, optional
+        The k column names. When given, a constant column (:func:`constant_columns`) is an
+        error naming it: it carries no information, and standardizing would turn it into zeros
+        (or, for a column such as 0.1, 0.1, …, into ±1 round-off noise). Without names,
+        constant columns become zeros.
+    where, role : str
+        Error-message prefix and the word for a column, e.g. ``"data: 'f.csv'"`` and
+        ``"target column"``: ``"data: 'f.csv', target column 'y': constant ..."``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, k)
+
+    Raises
+    ------
+    InvalidValueError
+        ``names`` is given and a column is constant (the first one is named).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    const = constant_columns(a)
+    if names is not None and const.size:
+        j = int(const[0])
+        raise InvalidValueError(f"{where}, {role} {names[j]!r}: constant (every value is {a[0, j]:.6g}); it carries "
+                                "no information and cannot be standardized")
     sd = a.std(axis=0)
-    return (a - a.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    sd[const] = 1.0
+    out = (a - a.mean(axis=0)) / sd
+    out[:, const] = 0.0
+    return out
 
 
 def one_hot(labels) -> tuple[np.ndarray, tuple]:
@@ -122,13 +170,15 @@ def _read_bundled(filename: str):
 
 def _bundled(name, filename, task, source):
     header, rows = _read_bundled(filename)
-    X = standardize(np.array([[float(v) for v in r[:-1]] for r in rows]))
+    where = f"data: {name!r}"
+    X = standardize(np.array([[float(v) for v in r[:-1]] for r in rows]), header[:-1], where=where)
     target = [r[-1] for r in rows]
     if task == "classification":
         Y, classes = one_hot(target)
         labels = np.unique(target, return_inverse=True)[1]
     else:
-        Y = standardize(np.array([float(v) for v in target])[:, None])
+        Y = standardize(np.array([float(v) for v in target])[:, None], header[-1:], where=where,
+                        role="target column")
         classes, labels = (header[-1],), None
     for arr in (X, Y):
         arr.setflags(write=False)
@@ -211,8 +261,11 @@ def load_dataset(name: str, *, target: str | None = None, task: str = "auto") ->
     if not isinstance(name, str):
         raise UnknownNameError(f"data: expected a data set name or a CSV path, got {type(name).__name__}")
     if name in DATASETS:
-        if target is not None or task != "auto":
-            raise InvalidValueError(f"target, task: apply only to CSV files, not to the data set {name!r}")
+        given = [n for n, v in (("target", target is not None), ("task", task != "auto")) if v]
+        if given:
+            verb = "apply" if len(given) > 1 else "applies"
+            raise InvalidValueError(f"{', '.join(f'{n} (--{n})' for n in given)}: {verb} only to CSV files, "
+                                    f"not to the data set {name!r}")
         return DATASETS[name]()
     if _looks_like_path(name):
         return load_csv(name, target, task=task)

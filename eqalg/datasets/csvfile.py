@@ -3,7 +3,8 @@
 Features are standardized like the bundled data; the target is one-hot encoded for
 classification or standardized for regression. Every malformed input raises an eqalg exception
 naming the file, the column and the row: a missing file or column, an empty file, a row with the
-wrong number of fields, a missing, non-numeric or non-finite feature value, a single class.
+wrong number of fields, a missing, non-numeric or non-finite feature value, a constant feature
+or regression target, a single class.
 """
 
 from __future__ import annotations
@@ -28,6 +29,31 @@ def _number(text):
         return None
 
 
+def _label_name(value: float) -> str:
+    """A numeric class label as text: ``1.0`` and ``1`` both read ``"1"``; ``0.5`` reads ``"0.5"``."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _encode_labels(labels, numbers, path, target):
+    """(one-hot Y, class names, class indices). ``numbers``: the labels' values when all are numeric.
+
+    Numeric labels are compared as numbers (``1`` and ``1.0`` are one class, sorted numerically);
+    otherwise as text.
+    """
+    from . import one_hot
+
+    if numbers is None:
+        Y, classes = one_hot(labels)
+        return Y, classes, np.unique(np.asarray(labels), return_inverse=True)[1]
+    values = np.array(numbers)
+    if not np.all(np.isfinite(values)):
+        bad = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise NonFiniteError(f"data: {path!r} line {bad + 2}, target column {target!r}: non-finite label "
+                             f"{labels[bad]!r}")
+    classes, codes = np.unique(values, return_inverse=True)
+    return one_hot(codes)[0], tuple(_label_name(float(c)) for c in classes), codes
+
+
 def load_csv(path, target: str | None = None, *, task: str = "auto", name: str | None = None):
     """Read a CSV file with a header row into a :class:`~eqalg.datasets.Dataset`.
 
@@ -40,7 +66,9 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
         and must be numeric.
     task : {"auto", "classification", "regression"}
         ``auto`` (default): regression when every target value is a number, classification
-        (labels, one-hot encoded) otherwise. ``classification`` also accepts numeric labels.
+        (labels, one-hot encoded) otherwise. ``classification`` also accepts numeric labels:
+        when every label is a number they are compared as numbers (``1`` and ``1.0`` are one
+        class, named ``"1"``; classes sorted numerically).
     name : str, optional
         Data set name (default: the file's stem).
 
@@ -52,17 +80,19 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
     Raises
     ------
     InvalidValueError
-        The file cannot be read; a feature value is missing or not a number; a regression
+        The file cannot be read; a feature value is missing or not a number; a feature column
+        or a regression target is constant (nothing to standardize or to fit); a regression
         target is not numeric; a classification target has fewer than two classes.
+        A column of the header has an empty name.
     ShapeError
         The file is empty, has no data rows or no feature column, or a row has the wrong
         number of fields.
     UnknownNameError
         ``target`` is not a column of the header, or ``task`` is unknown.
     NonFiniteError
-        A feature or target value is NaN or infinite.
+        A feature or target value (or a numeric class label) is NaN or infinite.
     """
-    from . import Dataset, one_hot, standardize
+    from . import Dataset, standardize
 
     check_choice(task, "task", TASKS)
     path = os.fspath(path)
@@ -76,6 +106,9 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
     if not rows:
         raise ShapeError(f"data: CSV file {path!r} is empty")
     header = [c.strip() for c in rows[0]]
+    if "" in header:
+        raise InvalidValueError(f"data: CSV file {path!r}: column {header.index('') + 1} of the header has an empty "
+                                f"name (columns are counted from 1; header: {rows[0]})")
     body = rows[1:]
     if not body:
         raise ShapeError(f"data: CSV file {path!r} has a header but no data rows")
@@ -122,19 +155,19 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
         if not numeric:
             bad = next(i for i, v in enumerate(numbers) if v is None)
             raise InvalidValueError(f"data: {path!r} line {bad + 2}, target column {target!r}: non-numeric value "
-                                    f"{labels[bad]!r} (use task='classification' for labels)")
+                                    f"{labels[bad]!r}; for labels use --task classification "
+                                    "(task='classification' in Python)")
         y = np.array(numbers)
         if not np.all(np.isfinite(y)):
             raise NonFiniteError(f"data: {path!r}, target column {target!r}: non-finite values")
-        Y = standardize(y[:, None])
+        Y = standardize(y[:, None], [target], where=f"data: {path!r}", role="target column")
         classes, codes = (target,), None
     else:
-        Y, classes = one_hot(labels)
+        Y, classes, codes = _encode_labels(labels, numbers if numeric else None, path, target)
         if len(classes) < 2:
             raise InvalidValueError(f"data: {path!r}, target column {target!r}: classification needs at least "
                                     f"two classes, got {list(classes)}")
-        codes = np.unique(np.asarray(labels), return_inverse=True)[1]
-    X = standardize(X)
+    X = standardize(X, features, where=f"data: {path!r}")
     X.setflags(write=False)
     Y.setflags(write=False)
     stem = os.path.splitext(os.path.basename(path))[0]

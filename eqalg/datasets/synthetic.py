@@ -141,6 +141,7 @@ def make_sequences(n_sequences: int = 48, length: int = 5, vocab: int = 6, embed
     Parameters
     ----------
     n_sequences, length, vocab, embed_dim, n_outputs, teacher_key_dim : int
+        Positive; ``teacher_key_dim`` ≤ ``embed_dim``.
     seed : int or numpy.random.Generator
 
     Returns
@@ -151,7 +152,7 @@ def make_sequences(n_sequences: int = 48, length: int = 5, vocab: int = 6, embed
     Raises
     ------
     InvalidValueError
-        Non-positive sizes or a bad seed.
+        Non-positive sizes, ``teacher_key_dim`` above ``embed_dim``, or a bad seed.
     """
     from ..models.attention import BilinearAttention
     from . import Dataset
@@ -159,6 +160,8 @@ def make_sequences(n_sequences: int = 48, length: int = 5, vocab: int = 6, embed
     for name, v in (("n_sequences", n_sequences), ("length", length), ("vocab", vocab),
                     ("embed_dim", embed_dim), ("n_outputs", n_outputs), ("teacher_key_dim", teacher_key_dim)):
         check_positive(v, name, integer=True)
+    if teacher_key_dim > embed_dim:
+        raise InvalidValueError(f"teacher_key_dim: expected at most embed_dim = {embed_dim}, got {teacher_key_dim}")
     rng = _rng(seed)
     E = rng.standard_normal((vocab, embed_dim))
     tokens = rng.integers(0, vocab, size=(n_sequences, length))

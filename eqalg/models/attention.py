@@ -44,12 +44,14 @@ class BilinearAttention(Model):
     Y : array_like, shape (N, T, o)
         Targets per token.
     key_dim : int
-        d_k, the width of queries and keys (default 2).
+        d_k, the width of queries and keys, 1 ≤ d_k ≤ d (default 3, as in the zoo and
+        ``eqalg check``).
 
     Raises
     ------
     ShapeError, NonFiniteError, InvalidValueError
-        Bad shapes, non-finite data, non-positive ``key_dim``.
+        Bad shapes, non-finite data, ``key_dim`` not positive or above the embedding dimension d
+        (the scores W_Q W_Kᵀ have rank ≤ d, so wider keys add only redundant directions).
 
     Notes
     -----
@@ -63,7 +65,7 @@ class BilinearAttention(Model):
 
     zoo_name = "attention"
 
-    def __init__(self, X, Y, key_dim: int = 2):
+    def __init__(self, X, Y, key_dim: int = 3):
         try:
             X = np.asarray(X, dtype=np.float64)
             Y = np.asarray(Y, dtype=np.float64)
@@ -76,6 +78,9 @@ class BilinearAttention(Model):
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
             raise NonFiniteError("X, Y: expected finite entries")
         self.key_dim = int(check_positive(key_dim, "key_dim", integer=True))
+        if self.key_dim > X.shape[2]:
+            raise InvalidValueError(f"key_dim: expected at most the embedding dimension d = {X.shape[2]}, "
+                                    f"got {self.key_dim}")
         self.X, self.Y = X, Y
         self.n_samples, self.length, self.embed_dim = X.shape
         self.n_outputs = Y.shape[2]

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import MissingMethodError, ShapeError, as_directions, as_vector
 from ..space import ParameterSpace
 
-__all__ = ["Model", "CountingModel"]
+__all__ = ["Model", "CountingModel", "require_derivatives"]
 
 #: Largest D for which :meth:`Model.hessian` builds a dense matrix.
 DENSE_HESSIAN_LIMIT = 4000
@@ -62,13 +62,13 @@ class Model(ABC):
     # -- optional derivatives ---------------------------------------------------------------------
     def gradient(self, theta) -> np.ndarray:
         """∇L(θ), shape (D,). Optional: raises :class:`MissingMethodError` when not provided."""
-        raise MissingMethodError(f"{type(self).__name__} does not implement `gradient(self, theta) -> ndarray (D,)`; "
-                                 "use the finite-difference backend")
+        raise MissingMethodError(f"{type(self).__name__} does not implement `gradient(self, theta) -> ndarray (D,)`"
+                                 f"{_FD_HINT}")
 
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k). Optional."""
-        raise MissingMethodError(f"{type(self).__name__} does not implement `hvp(self, theta, v) -> ndarray`; "
-                                 "use the finite-difference backend")
+        raise MissingMethodError(f"{type(self).__name__} does not implement `hvp(self, theta, v) -> ndarray`"
+                                 f"{_FD_HINT}")
 
     def per_sample_loss(self, theta) -> np.ndarray:
         """Per-sample losses ℓ(f(θ, x_i), y_i), shape (N,). Optional."""
@@ -169,6 +169,42 @@ class Model(ABC):
 def _overrides(obj, method: str) -> bool:
     impl = getattr(type(obj), method, None)
     return impl is not None and impl is not getattr(Model, method)
+
+
+#: Where a missing derivative can be done without: symmetry checks have a loss-only backend.
+_FD_HINT = " (symmetry checks, eqalg.evaluate / eqalg.check, can use backend='finite-difference' instead)"
+
+
+def require_derivatives(model, caller: str, *, hvp: bool = False) -> None:
+    """Raise unless ``model`` provides the exact derivatives that ``caller`` runs on.
+
+    For functions without a derivative backend to fall back on (training, dense Hessians): they
+    call this before any work so that a loss-only model gets an error that fits the call.
+
+    Parameters
+    ----------
+    model : Model
+    caller : str
+        The function's name, for the message (e.g. ``"gradient_descent"``).
+    hvp : bool
+        Hessian-vector products are needed too.
+
+    Raises
+    ------
+    MissingMethodError
+        The model has no gradient (neither ``gradient`` nor ``loss_and_gradient``), or, with
+        ``hvp``, no HVP (neither ``hvp`` nor ``hessian``).
+    """
+    missing = []                                       # (what, CallableModel argument, method to implement)
+    if not (getattr(model, "has_gradient", True) or _overrides(model, "loss_and_gradient")):
+        missing.append(("gradient", "grad=", "`gradient(self, theta)`"))
+    if hvp and not (getattr(model, "has_hvp", True) or _overrides(model, "hessian")):
+        missing.append(("Hessian-vector products", "hvp=", "`hvp(self, theta, v)`"))
+    if missing:
+        what, args, methods = (" and ".join(m[i] for m in missing) for i in range(3))
+        raise MissingMethodError(f"model: {caller} runs on the model's own {what}, which {type(model).__name__} "
+                                 f"does not provide (a CallableModel takes {args}; a Model subclass implements "
+                                 f"{methods}); it has no finite-difference fallback")
 
 
 class CountingModel(Model):

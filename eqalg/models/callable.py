@@ -15,24 +15,32 @@ import numpy as np
 from ..errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError, as_vector
 from ..space import ParameterSpace
 from ..transforms.base import Transformation
-from .base import Model
+from .base import _FD_HINT, Model
 
 __all__ = ["CallableModel"]
 
 
 def _named(transformations, space, what):
+    """``{name: Transformation}`` from a dict, a list or one Transformation, each checked (named by key/index)."""
     if transformations is None:
         return {}
     if isinstance(transformations, Transformation):
         transformations = [transformations]
-    items = list(transformations.items()) if isinstance(transformations, dict) else \
-        [(t.name, t) for t in transformations]
-    for name, t in items:
+    by_name = isinstance(transformations, dict)
+    try:
+        keyed = list(transformations.items()) if by_name else list(enumerate(transformations))
+    except TypeError:
+        raise InvalidValueError(f"{what}: expected a dict or a list of Transformation objects, "
+                                f"got {type(transformations).__name__}") from None
+    out = {}
+    for key, t in keyed:
         if not isinstance(t, Transformation):
-            raise InvalidValueError(f"{what}: expected Transformation objects, got {type(t).__name__} for {name!r}")
+            raise InvalidValueError(f"{what}[{key!r}]: expected a Transformation, got {type(t).__name__} ({t!r})")
+        name = key if by_name else t.name
         if t.space != space:
             raise ShapeError(f"{what}[{name!r}]: acts on {t.space.describe()}, the model on {space.describe()}")
-    return dict(items)
+        out[name] = t
+    return out
 
 
 class CallableModel(Model):
@@ -140,11 +148,10 @@ class CallableModel(Model):
         Raises
         ------
         MissingMethodError
-            No ``grad`` callable was given (use the finite-difference backend).
+            No ``grad`` callable was given (symmetry checks can use the finite-difference backend).
         """
         if self._grad is None:
-            raise MissingMethodError(f"CallableModel {self.name!r} has no grad callable; "
-                                     "use backend='finite-difference'")
+            raise MissingMethodError(f"CallableModel {self.name!r} has no grad callable (pass grad=){_FD_HINT}")
         g = np.asarray(self._grad(self.validate_theta(theta).copy()), dtype=np.float64)
         if g.shape != (self.space.size,):
             raise ShapeError(f"grad: the callable must return shape ({self.space.size},), got {g.shape}")
@@ -161,8 +168,7 @@ class CallableModel(Model):
             No ``hvp`` callable was given.
         """
         if self._hvp is None:
-            raise MissingMethodError(f"CallableModel {self.name!r} has no hvp callable; "
-                                     "use backend='finite-difference'")
+            raise MissingMethodError(f"CallableModel {self.name!r} has no hvp callable (pass hvp=){_FD_HINT}")
         V, single = self.validate_directions(v)
         theta = self.validate_theta(theta)
         if self.batched_hvp:

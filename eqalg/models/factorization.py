@@ -30,7 +30,7 @@ class MatrixFactorization(Model):
     shape : (int, int)
         (n, m), the shape of U Vᵀ.
     rank : int
-        r, the number of columns of U and V.
+        r, the number of columns of U and V, 1 ≤ r ≤ min(n, m).
     target : array_like (n, m), optional
         Full observation: f = all entries of U Vᵀ, y = entries of ``target`` (N = n m).
     sensing : array_like (N, n, m), optional
@@ -41,8 +41,9 @@ class MatrixFactorization(Model):
     Raises
     ------
     ShapeError, NonFiniteError, InvalidValueError
-        Inconsistent shapes, non-finite data, non-positive rank, or both/neither of ``target``
-        and ``sensing`` given.
+        Inconsistent shapes, non-finite data, a rank that is not positive or above min(n, m)
+        (U Vᵀ has rank ≤ min(n, m); the GL(r) orbits and conservation-law counts assume
+        r ≤ min(n, m)), or both/neither of ``target`` and ``sensing`` given.
 
     Notes
     -----
@@ -58,6 +59,9 @@ class MatrixFactorization(Model):
         check_positive(n, "shape[0]", integer=True)
         check_positive(m, "shape[1]", integer=True)
         self.rank = int(check_positive(rank, "rank", integer=True))
+        if self.rank > min(n, m):
+            raise InvalidValueError(f"rank: expected at most min(n, m) = {min(n, m)} for the {n}x{m} matrix U Vᵀ, "
+                                    f"got {self.rank}")
         self.n, self.m = n, m
         if (target is None) == (sensing is None):
             raise InvalidValueError("target, sensing: give exactly one of a full target matrix or sensing matrices")

@@ -42,7 +42,8 @@ def _as_data(X, Y, loss_name):
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(Y))):
         raise NonFiniteError("X, Y: expected finite entries")
     if loss_name == "cross_entropy" and (np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0)):
-        raise InvalidValueError("Y: cross_entropy expects rows that are probability vectors (e.g. one-hot)")
+        raise InvalidValueError("loss: cross_entropy expects targets Y whose rows are probability vectors (e.g. "
+                                "one-hot); use loss='mse' for regression targets")
     X.setflags(write=False)
     Y.setflags(write=False)
     return X, Y
@@ -480,8 +481,13 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
             raise InvalidValueError(f"neurons: expected a list of neuron indices, got {neurons!r}")
         for j in idx.tolist():
             self._check_neuron(j)
-        if np.unique(idx).size != idx.size or idx.size < minimum:
-            raise InvalidValueError(f"neurons: expected at least {minimum} distinct neurons, got {idx.tolist()}")
+        values, counts = np.unique(idx, return_counts=True)
+        if np.any(counts > 1):
+            raise InvalidValueError(f"neurons: expected distinct neurons, got {idx.tolist()} (neuron "
+                                    f"{int(values[counts > 1][0])} repeated)")
+        if idx.size < minimum:
+            raise InvalidValueError(f"neurons: expected at least {minimum} neuron{'s' if minimum > 1 else ''}, "
+                                    f"got {idx.tolist()}")
         return idx.astype(np.intp)
 
     def tie_neurons(self, theta, neurons) -> np.ndarray:

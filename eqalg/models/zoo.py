@@ -119,6 +119,10 @@ class ZooEntry:
     controls : tuple of str
         The negative controls (names or patterns).
     builder : callable (Dataset, dict) -> Model
+    unused_targets : tuple of str
+        Data structures on which the model fits the features themselves and ignores the
+        targets Y (matrix factorization of tabular data factorizes X; the target column of a
+        CSV file is left out of X like for every model).
     """
 
     name: str
@@ -133,6 +137,7 @@ class ZooEntry:
     catalogue: tuple
     controls: tuple
     builder: Callable = field(repr=False)
+    unused_targets: tuple = ()
 
     def defaults(self) -> dict:
         """``{hyperparameter: default}``."""
@@ -192,6 +197,10 @@ class ZooEntry:
 
 
 def _auto_loss(hp, dataset):
+    """The loss hyperparameter, defaulted from the task; cross-entropy on regression data is refused by name."""
+    if hp["loss"] == "cross_entropy" and dataset.task != "classification":
+        raise InvalidValueError(f"loss: cross_entropy needs classification data (one-hot targets); {dataset.name!r} "
+                                "is a regression data set: use --loss mse (loss='mse' in Python)")
     return hp["loss"] or ("cross_entropy" if dataset.task == "classification" else "mse")
 
 
@@ -204,19 +213,12 @@ def _build_mlp(ds, hp):
 
 def _build_mf(ds, hp):
     shape = tuple(ds.meta["shape"]) if ds.structure == "sensing" else ds.X.shape
-    if hp["rank"] > min(shape):
-        raise InvalidValueError(f"rank: expected at most min(n, m) = {min(shape)} for the {shape[0]}x{shape[1]} "
-                                f"matrix of {ds.name!r}, got {hp['rank']}")
     if ds.structure == "sensing":
         return MatrixFactorization(shape, hp["rank"], sensing=ds.X, measurements=ds.Y[:, 0])
     return MatrixFactorization(shape, hp["rank"], target=ds.X)
 
 
 def _build_attention(ds, hp):
-    d = ds.X.shape[-1]
-    if hp["key_dim"] > d:
-        raise InvalidValueError(f"key_dim: expected at most the embedding dimension d = {d} of {ds.name!r}, "
-                                f"got {hp['key_dim']}")
     return BilinearAttention(ds.X, ds.Y, hp["key_dim"])
 
 
@@ -291,7 +293,7 @@ ZOO = {e.name: e for e in (
               _fam("swap[a,a+1]", "discrete", "always", ("D1", "D2"), "column permutations inside GL(r)"),
               _fam("flip[a]", "discrete", "always", ("D1", "D2"), "column sign flips inside GL(r)")),
              ("gl_wrong_sign[0,1]", "scale_U", "flip_U[0]"),
-             _build_mf),
+             _build_mf, unused_targets=_TABULAR),
     ZooEntry("softmax", SoftmaxRegression, "multinomial logistic regression (cross-entropy)", "wine",
              _TABULAR, ("classification",), (_BIAS,),
              1000, 0.1,

@@ -323,10 +323,20 @@ def homogeneity_norm_law(model, degree: float | None = None, name: str | None = 
     -------
     RateLawQuantity
 
+    Raises
+    ------
+    InvalidValueError
+        The model has no ``homogeneity`` (e.g. :class:`~eqalg.SoftmaxRegression`), or it is not
+        homogeneous (biases, a non-homogeneous activation) and no ``degree`` is given.
+
     Notes
     -----
     Euler's theorem θᵀ∇_θ f = k f (M1) gives ⟨g, θ⟩ = k E[∇ℓᵀ f] (M3); the gradient-flow limit is
     Lyu & Li (ICLR 2020)'s d/dt ½‖θ‖² = −k E[∇ℓᵀ f] (MATH.md B4).
     """
+    if not callable(getattr(model, "homogeneity", None)):
+        raise InvalidValueError(f"model: {type(model).__name__} has no homogeneity (no `homogeneity(degree)` "
+                                "method); the norm law needs a dense network such as a bias-free ReLU "
+                                "TwoLayerMLP or MLP")
     e = model.homogeneity(degree)
     return rate_law_quantity(e, model, name or f"1/2|theta|^2 [{e.name}]")

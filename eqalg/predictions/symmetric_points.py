@@ -46,7 +46,7 @@ import numpy as np
 
 from ..dynamics import Optimizer, optimizer_commutes, run_optimizer
 from ..errors import InvalidValueError, SpaceMismatchError, as_vector, check_positive
-from ..models.base import Model
+from ..models.base import Model, require_derivatives
 from ..transforms.commutant import (CLUSTER_RTOL, EigenClusters, as_representation, as_subgroup, cluster_eigenvalues,
                                     require_orthogonal)
 from ..transforms.finite import FiniteGroup
@@ -330,6 +330,8 @@ def hessian_block_report(model: Model, theta, rho, K: FiniteGroup | None = None,
         ``K`` is not a subgroup of ``rho.group``; ``decomposition`` belongs to another (ρ, K); bad tolerances.
     ShapeError, NonFiniteError
         ``theta`` is not a finite vector of length D.
+    MissingMethodError
+        The model has no gradient or no HVPs (e.g. a :class:`~eqalg.CallableModel` with a loss only).
 
     Notes
     -----
@@ -341,6 +343,7 @@ def hessian_block_report(model: Model, theta, rho, K: FiniteGroup | None = None,
     t0 = time.perf_counter()
     if not isinstance(model, Model):
         raise InvalidValueError(f"model: expected an eqalg Model, got {type(model).__name__}")
+    require_derivatives(model, "hessian_block_report", hvp=True)
     rho = as_representation(rho)
     if rho.space != model.space:
         raise SpaceMismatchError(f"rho: acts on {rho.space.describe()}, the model on {model.space.describe()}")
@@ -469,7 +472,9 @@ def validate_symmetric_points(model, tied: int = 0, zeroed: int = 0) -> None:
     for value, name, low in ((tied, "tied", 2), (zeroed, "zeroed", 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0 \
                 or (value and not low <= value <= h):
-            raise InvalidValueError(f"{name}: expected 0 or an integer in [{low}, {h}] (hidden units), got {value!r}")
+            allowed = f"or an integer in [{low}, {h}] ({h} hidden units)" if h >= low else \
+                f"(the network has {h} hidden unit{'s' if h > 1 else ''}; {low} are needed)"
+            raise InvalidValueError(f"{name}: expected 0 (none) {allowed}, got {value!r}")
     if zeroed and not model.act.odd:
         raise InvalidValueError(f"zeroed: zeroed neurons are fixed by sign flips only for odd activations (tanh, "
                                 f"linear), got {model.activation}")

@@ -96,7 +96,8 @@ class Equivariance(Transformation):
     output : ScalarMap or LinearOutputMap, optional
         Model-level map: f(Tθ, Px) = R f(θ, x). A rate for continuous T, a map for discrete T.
     data : InputMap, optional
-        Input map P (discrete T only); implies ``output`` = identity when omitted.
+        Input map P (discrete T only); implies ``output`` = identity when omitted. An identity
+        map declares no data coupling but is kept: its size is checked against the model.
     loss : ScalarMap, optional
         Loss-level map on the same data: L(Tθ) = S(L(θ)).
     name : str, optional
@@ -147,9 +148,7 @@ class Equivariance(Transformation):
                                     "(a continuous one would need input derivatives of f)")
         if data is not None and output is None:
             output = ScalarMap.identity(continuous=False)
-        if data is not None and data.is_identity:
-            data = None
-        if data is not None and loss is not None:
+        if data is not None and loss is not None and not data.is_identity:
             raise InvalidValueError("loss: a loss map states L(T theta) = S(L(theta)) on the same data; with a data "
                                     "map the loss level follows from the model level (MATH.md B7)")
         if output is None and loss is None:
@@ -169,8 +168,13 @@ class Equivariance(Transformation):
 
     @property
     def data(self):
-        """The input map P, or None (identity)."""
+        """The declared input map P, or None (an identity map is kept: :meth:`check_model` checks its size)."""
         return self._data
+
+    @property
+    def _moves_data(self) -> bool:
+        """True when the input map is declared and is not the identity (a data-coupled declaration)."""
+        return self._data is not None and not self._data.is_identity
 
     @property
     def loss(self):
@@ -186,14 +190,14 @@ class Equivariance(Transformation):
         if self._name:
             return self._name
         parts = [f"output={self._output!r}"] if self._output is not None else []
-        parts += [f"data={self._data!r}"] if self._data is not None else []
+        parts += [f"data={self._data!r}"] if self._moves_data else []
         parts += [f"loss={self._loss!r}"] if self._loss is not None else []
         return f"{self._t.name}[{', '.join(parts)}]"
 
     @property
     def is_symmetry(self) -> bool:
         """True when every declared map is the identity (no data map)."""
-        return self._data is None and all(m is None or m.is_identity for m in (self._output, self._loss))
+        return not self._moves_data and all(m is None or m.is_identity for m in (self._output, self._loss))
 
     @property
     def has_model_level(self) -> bool:
@@ -204,7 +208,7 @@ class Equivariance(Transformation):
         """The loss-level ScalarMap S: declared, or the identity implied by a model-level symmetry; else None."""
         if self._loss is not None:
             return self._loss
-        if self._output is not None and self._output.is_identity and self._data is None:
+        if self._output is not None and self._output.is_identity and not self._moves_data:
             return ScalarMap.identity(self._output.continuous)
         return None
 
@@ -231,10 +235,13 @@ class Equivariance(Transformation):
     def check_model(self, model) -> None:
         """Raise :class:`~eqalg.errors.ShapeError` naming ``output``/``data`` if the maps do not fit the model.
 
-        Uses ``model.targets`` (N, o) and, with a data map, ``model.inputs`` (N, d).
+        Uses ``model.targets`` (N, o) and, with a data map (an identity one too), ``model.inputs`` (N, d).
         """
         if self._output is not None:
             self._output.check_outputs(_model_attr(model, "targets").shape[1], "output")
+        self._check_data(model)
+
+    def _check_data(self, model) -> None:
         if self._data is not None:
             self._data.check_inputs(_model_attr(model, "inputs").shape[1], "data")
 
@@ -399,16 +406,23 @@ class DiscreteEquivariance(Equivariance, DiscreteTransformation):
     def forward_model(self, model):
         """The model on transformed inputs P x_i (the left side of f(Mθ, Px) = R f(θ, x)); ``model`` if P = id."""
         self.check_model(model)
-        if self._data is None:
+        if not self._moves_data:
             return model
         return model.with_data(X=self._data.apply(_model_attr(model, "inputs")))
 
     def transported_model(self, model):
-        """The model on the transported data P·D = {(P x_i, R y_i)} (MATH.md B7); ``model`` when uncoupled."""
+        """The model on the transported data P·D = {(P x_i, R y_i)} (MATH.md B7); ``model`` when uncoupled.
+
+        Raises
+        ------
+        ShapeError
+            A declared input map (an identity one too) or the output map does not fit the model.
+        """
+        self._check_data(model)
         if not self.is_data_coupled:
             return model
         self.check_model(model)
-        X = None if self._data is None else self._data.apply(_model_attr(model, "inputs"))
+        X = self._data.apply(_model_attr(model, "inputs")) if self._moves_data else None
         Y = None if self._output.is_identity else self._output.apply(_model_attr(model, "targets"))
         return model.with_data(X=X, Y=Y)
 
