@@ -186,6 +186,42 @@ def test_schreier_sims_agrees_with_breadth_first_search(n, seeds):
     assert np.array_equal(G._chain.index(G.elements.rows), np.arange(G.order))
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 7), st.lists(st.tuples(st.integers(0, 2 ** 32), st.booleans()), min_size=1, max_size=3),
+       st.sampled_from(["true", "double"]))
+def test_random_schreier_sims_with_an_order_hint(n, seeds, hint):
+    # the known order certifies the random chain; one that is too large is never reached and
+    # must hand over to the deterministic algorithm
+    gens = []
+    for seed, signed in seeds:
+        r = np.random.default_rng(seed)
+        gens.append((r.permutation(n), r.choice([-1, 1], n) if signed else np.ones(n)))
+    exact = FiniteGroup(gens)
+    given_order = {"true": exact.order, "double": 2 * exact.order}[hint]
+    G = FiniteGroup(gens, _order=given_order)
+    assert G.order == exact.order
+    assert np.array_equal(np.sort(G._chain.index(exact.elements.rows)), np.arange(G.order))
+
+
+def test_large_families_past_int64_indices():
+    # S_22 and B_18 have more than 2^63 elements: indices are exact Python integers
+    rng = np.random.default_rng(1)
+    for G, order in [(symmetric_group(22, max_order=10 ** 30), factorial(22)),
+                     (hyperoctahedral_group(18, max_order=10 ** 30), 2 ** 18 * factorial(18)),
+                     (symmetric_group(60, max_order=10 ** 100), factorial(60))]:
+        assert G.order == order
+        g = G.random_element(rng)
+        i = G.index(g)
+        assert isinstance(i, int) and 0 <= i < order and G.element(i) == g and g in G
+        last = G.element(order - 1)
+        assert G.index(last) == order - 1 and G.index(last @ g) == G.index(last @ g)
+        assert G.index(G.identity) == 0
+    # a transposition is odd: not in A_25 (negative control of membership past int64)
+    A = alternating_group(25, max_order=10 ** 30)
+    assert np.array([1, 0] + list(range(2, 25))) not in A
+    assert np.array([1, 2, 0] + list(range(3, 25))) in A
+
+
 @pytest.mark.parametrize("G", GROUPS[:4], ids=lambda G: G.name)
 def test_check_group_on_library_groups(G):
     counts = check_group(G)

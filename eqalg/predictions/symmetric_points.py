@@ -114,7 +114,7 @@ def point_stabilizer(rho, theta, rtol: float = 1e-10) -> FiniteGroup:
     atol = rtol * max(float(np.abs(theta).max(initial=0.0)), np.finfo(float).tiny)
     signed = not G.is_permutation_group
     unused = np.ones(n, dtype=bool)
-    gens, parts = [], []
+    gens, parts, order = [], [], 1
 
     def swap(i, j, sign):
         p, s = np.arange(n), np.ones(n, dtype=np.int8)
@@ -132,6 +132,7 @@ def point_stabilizer(rho, theta, rtol: float = 1e-10) -> FiniteGroup:
         unused[zero] = False
         if zero.size:
             parts.append(f"B{zero.size}[{','.join(map(str, zero))}]")
+            order *= 2 ** zero.size * factorial(zero.size)
     for i in range(n):
         if not unused[i]:
             continue
@@ -143,7 +144,8 @@ def point_stabilizer(rho, theta, rtol: float = 1e-10) -> FiniteGroup:
         gens += [swap(i, j, -1 if opposite[j] else 1) for j in members[1:]]
         if members.size > 1:
             parts.append(f"S{members.size}[{','.join(map(str, members))}]")
-    return G.subgroup(gens, name=" x ".join(parts) or "1")
+            order *= factorial(members.size)     # signed transpositions of one class generate S_r
+    return G.subgroup(gens, name=" x ".join(parts) or "1", _order=order)
 
 
 def fixed_residual(rho: Representation, K: FiniteGroup, theta) -> float:

@@ -59,7 +59,7 @@ def cyclic_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
     """
     n = _size(n)
     _check(n, max_order, f"C{n}")
-    return FiniteGroup([_cycle(n, range(n))] if n > 1 else [], max_order, degree=n, name=f"C{n}")
+    return FiniteGroup([_cycle(n, range(n))] if n > 1 else [], max_order, degree=n, name=f"C{n}", _order=n)
 
 
 def dihedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
@@ -81,7 +81,7 @@ def dihedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
         gens, deg = [[1, 0, 3, 2], [2, 3, 0, 1]], 4
     else:
         gens, deg = [_cycle(n, range(n)), (-np.arange(n)) % n], n
-    return FiniteGroup(gens, max_order, degree=deg, name=f"D{n}")
+    return FiniteGroup(gens, max_order, degree=deg, name=f"D{n}", _order=2 * n)
 
 
 def symmetric_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
@@ -92,11 +92,12 @@ def symmetric_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    _check(factorial(n), max_order, f"S{n}")
+    order = factorial(n)
+    _check(order, max_order, f"S{n}")
     gens = [_cycle(n, (0, 1))] if n >= 2 else []
     if n >= 3:
         gens.append(_cycle(n, range(n)))
-    return FiniteGroup(gens, max_order, degree=n, name=f"S{n}")
+    return FiniteGroup(gens, max_order, degree=n, name=f"S{n}", _order=order)
 
 
 def alternating_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
@@ -108,13 +109,14 @@ def alternating_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    _check(factorial(n) // 2 if n >= 2 else 1, max_order, f"A{n}")
+    order = factorial(n) // 2 if n >= 2 else 1
+    _check(order, max_order, f"A{n}")
     gens = []
     if n >= 3:
         gens.append(_cycle(n, (0, 1, 2)))
     if n >= 4:
         gens.append(_cycle(n, range(n)) if n % 2 else _cycle(n, range(1, n)))
-    return FiniteGroup(gens, max_order, degree=n, name=f"A{n}")
+    return FiniteGroup(gens, max_order, degree=n, name=f"A{n}", _order=order)
 
 
 def hyperoctahedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
@@ -127,7 +129,8 @@ def hyperoctahedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteG
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    _check(2 ** n * factorial(n), max_order, f"B{n}")
+    order = 2 ** n * factorial(n)
+    _check(order, max_order, f"B{n}")
     ones = np.ones(n, dtype=np.int8)
     flip = ones.copy()
     flip[0] = -1
@@ -136,7 +139,7 @@ def hyperoctahedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteG
         gens.insert(0, (_cycle(n, (0, 1)), ones))
     if n >= 3:
         gens.insert(1, (_cycle(n, range(n)), ones))
-    return FiniteGroup(gens, max_order, degree=n, name=f"B{n}")
+    return FiniteGroup(gens, max_order, degree=n, name=f"B{n}", _order=order)
 
 
 def direct_product(*groups: FiniteGroup, max_order: int = DEFAULT_MAX_ORDER, name: str | None = None) -> FiniteGroup:
@@ -180,4 +183,4 @@ def direct_product(*groups: FiniteGroup, max_order: int = DEFAULT_MAX_ORDER, nam
                 gens.append(M)
     tol = min((G.tol for G in groups if G.tol is not None), default=None)
     kwargs = {} if tol is None else {"tol": tol}
-    return FiniteGroup(gens, max_order, degree=total, name=name, **kwargs)
+    return FiniteGroup(gens, max_order, degree=total, name=name, _order=order, **kwargs)
