@@ -196,7 +196,7 @@ class SymmetricPointHessian(FiniteHessian):
         _require_fixed_symmetry(self.transformation)
         if not self.transformation.is_orthogonal:
             raise InvalidValueError(f"transformation: (D3) H M = M H needs an orthogonal map; {self.transformation.name!r} "
-                                    "is not orthogonal, only M^T H M = H holds (MATH.md D7)")
+                                    "is not orthogonal, only M^T H M = H holds, (D7))")
         super().__post_init__()
 
     def _describe(self):

@@ -336,7 +336,7 @@ def run_check(args) -> int:
         else:
             print("(none: the catalogue has no symmetric linear generator or translation for this model)")
         if report.symmetric_points:
-            print("\nsymmetric points: Hessian blocks and eigenvalue multiplicities in Fix(K) (MATH.md D3-D5)")
+            print("\nsymmetric points: Hessian blocks and eigenvalue multiplicities in Fix(K) (D3)–(D5)")
             print(report.format_symmetric_points())
         print()
     print(f"summary: {s['identities_hold']}/{s['identities']} identities hold, "

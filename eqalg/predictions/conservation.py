@@ -197,7 +197,7 @@ def conserved_quantity(generator: LinearGenerator, name: str | None = None):
         raise InvalidValueError("generator: affine generators with A != 0 have no conserved quantity here")
     if not generator.is_symmetric_matrix:
         raise InvalidValueError(f"generator {generator.name!r}: expected a symmetric matrix A = A^T "
-                                "(conserved quadratic ½θᵀAθ, MATH.md L4)")
+                                "(conserved quadratic ½θᵀAθ, (L4))")
     return QuadraticQuantity(generator, name)
 
 

@@ -196,7 +196,7 @@ def as_representation(rho, name: str = "rho") -> Representation:
         if not t.is_orthogonal:
             raise NotOrthogonalError(f"{name}: {t.name!r} is not orthogonal; block structure and invariant-subspace "
                                      "predictions need an orthogonal representation (for such a map only "
-                                     "M^T g(M theta) = g(theta) holds, MATH.md D7)")
+                                     "M^T g(M theta) = g(theta) holds, (D7))")
     G = FiniteGroup(maps, name="<" + ", ".join(t.name for t in maps) + ">")
     return natural_representation(G)
 
@@ -254,7 +254,7 @@ def require_orthogonal(rho: Representation, K: FiniteGroup, name: str = "rho") -
         if not img.is_orthogonal:
             raise NotOrthogonalError(f"{name}: the image of {K.label(g)} is not orthogonal; the isotypic "
                                      "decomposition, block structure and (D3)-(D5) need an orthogonal "
-                                     "representation (MATH.md D7)")
+                                     "representation, (D7))")
 
 
 # -- actions on the reduced space -------------------------------------------------------------------------------

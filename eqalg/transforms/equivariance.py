@@ -150,7 +150,7 @@ class Equivariance(Transformation):
             output = ScalarMap.identity(continuous=False)
         if data is not None and loss is not None and not data.is_identity:
             raise InvalidValueError("loss: a loss map states L(T theta) = S(L(theta)) on the same data; with a data "
-                                    "map the loss level follows from the model level (MATH.md B7)")
+                                    "map the loss level follows from the model level (Yang & Ziyin 2025, discrete equivariance)")
         if output is None and loss is None:
             raise InvalidValueError("Equivariance: give at least one of output=, data=, loss=")
         self._t, self._output, self._data, self._loss, self._name = transformation, output, data, loss, name
