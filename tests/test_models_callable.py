@@ -128,6 +128,15 @@ def test_catalogue_entries_that_are_not_transformations_are_invalid_values(refer
     assert list(eqalg.CallableModel(m.space, loss=m.loss, controls=[t]).controls()) == [t.name]
 
 
+def test_a_list_naming_two_transformations_alike_is_refused(reference):
+    m, _ = reference
+    t = next(iter(m.symmetries().values()))
+    with pytest.raises(InvalidValueError, match=r"symmetries\[1\]: the name .* is used twice"):
+        eqalg.CallableModel(m.space, loss=m.loss, symmetries=[t, t])
+    # control: a dict names them apart and keeps both
+    assert len(eqalg.CallableModel(m.space, loss=m.loss, symmetries={"a": t, "b": t}).symmetries()) == 2
+
+
 def test_loss_only_models_get_errors_that_fit_the_call(reference):
     m, theta = reference
     c = eqalg.CallableModel(m.space, loss=m.loss)

@@ -39,6 +39,9 @@ def _named(transformations, space, what):
         name = key if by_name else t.name
         if t.space != space:
             raise ShapeError(f"{what}[{name!r}]: acts on {t.space.describe()}, the model on {space.describe()}")
+        if name in out:     # a list naming two transformations alike would silently lose one
+            raise InvalidValueError(f"{what}[{key!r}]: the name {name!r} is used twice; give a dict to name "
+                                    "them apart")
         out[name] = t
     return out
 
