@@ -129,3 +129,24 @@ def test_evaluate_bad_input():
         eqalg.evaluate(eqalg.derive(model.transposition(0, 1))[0], model, theta[:3], eqalg.Analytic())
     with pytest.raises(eqalg.errors.InvalidValueError):
         eqalg.check(model, theta, symmetries=[np.eye(3)])
+
+
+def test_zeroth_order_checks_use_the_same_tolerance_with_every_backend():
+    # (D0) compares loss values only: a finite-difference backend's loose rtol (1e-6) must not
+    # certify a map that changes the loss by a relative 1e-7 (a near-symmetry, negative control)
+    model, theta = make_mlp("tanh", "mse")
+    D = model.space.size
+    M = np.eye(D)
+    M[0, 0] = 1.0 + 3e-6                 # stretches one weight a little: not a symmetry
+    near = eqalg.MatrixMap(M, space=model.space)
+    d0 = [c for c in eqalg.derive(near) if c.label == "D0"][0]
+    results = [eqalg.evaluate(d0, model, theta, b) for b in (eqalg.Analytic(), eqalg.FiniteDifference())]
+    assert 0 < results[0].relative_residual < 1e-6
+    assert [r.status for r in results] == ["violated", "violated"]
+    assert results[0].tolerance == results[1].tolerance
+    # control: an exact symmetry holds with both
+    swap = [c for c in eqalg.derive(model.transposition(0, 1)) if c.label == "D0"][0]
+    assert all(eqalg.evaluate(swap, model, theta, b).status == "holds"
+               for b in (eqalg.Analytic(), eqalg.FiniteDifference()))
+    with pytest.raises(eqalg.errors.InvalidValueError, match="loss_rtol"):
+        eqalg.FiniteDifference(loss_rtol=0.0)

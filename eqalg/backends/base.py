@@ -68,6 +68,10 @@ class Backend(ABC):
         Number of random probe directions for matrix-free checks of vector/matrix identities.
     seed : int
         Seed of the probe directions (checks are reproducible).
+    loss_rtol : float
+        Relative tolerance of the zeroth-order checks (D0)/(I0), which compare loss values and
+        involve no derivatives: the same default (1e-9) for every backend, so a finite-difference
+        backend's looser ``rtol`` never certifies a loss-level violation.
 
     Obligatory
     ----------
@@ -79,6 +83,7 @@ class Backend(ABC):
     safety: float = 10.0
     probes: int = 4
     seed: int = 0
+    loss_rtol: float = 1e-9
     name: str = field(default="backend", init=False)
     # Memo of per-point quantities shared by many checks (gradient with its round-off, Hessian
     # gain), keyed by (model object, θ bytes); lives as long as this backend instance (one
@@ -88,6 +93,8 @@ class Backend(ABC):
     def __post_init__(self):
         if not (np.isfinite(self.rtol) and self.rtol > 0):
             raise InvalidValueError(f"rtol: expected a positive number, got {self.rtol!r}")
+        if not (np.isfinite(self.loss_rtol) and self.loss_rtol > 0):
+            raise InvalidValueError(f"loss_rtol: expected a positive number, got {self.loss_rtol!r}")
         if not (isinstance(self.probes, (int, np.integer)) and self.probes >= 1):
             raise InvalidValueError(f"probes: expected a positive integer, got {self.probes!r}")
         if not (np.isfinite(self.safety) and self.safety > 0):
