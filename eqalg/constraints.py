@@ -381,7 +381,7 @@ evaluate = _EvaluateFunction(evaluate, nargs=2)
 def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floor=0.0) -> CheckResult:
     t = c.transformation
     fd_error = float(error) if backend.name != "analytic" else None
-    if nonsmooth or not np.isfinite(residual):
+    if nonsmooth or not (np.isfinite(residual) and np.isfinite(scale)):
         passed, status, tol = None, "non-smooth", float("nan")
     else:
         if isinstance(c, LossInvariance):

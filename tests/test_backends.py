@@ -68,6 +68,16 @@ def test_kink_at_the_point_is_reported_non_smooth(rng):
     A = model.rescale_generator(1)
     r = eqalg.evaluate(eqalg.derive(A)[0], model, theta_k, FiniteDifference())
     assert r.status == "holds"
+    # (L2) needs g and H at θ, where the model's gradient is a one-sided choice: whether the
+    # HVP differences the model's gradient or losses only, it is non-smooth, never "violated"
+    for fd in (FiniteDifference(), FiniteDifference(model_gradient=False)):
+        r = eqalg.evaluate(eqalg.derive(A)[1], model, theta_k, fd)
+        assert r.status == "non-smooth" and r.passed is None
+    # control: off the kink the same check holds
+    assert eqalg.evaluate(eqalg.derive(A)[1], model, theta, FiniteDifference()).status == "holds"
+    # a scale that cannot be formed (no gradient at a kink, losses only) is non-smooth, not "holds"
+    r = eqalg.evaluate(eqalg.derive(A)[0], model, theta_k, FiniteDifference(model_gradient=False))
+    assert r.status in ("holds", "non-smooth") and (r.status != "holds" or np.isfinite(r.tolerance))
 
 
 def test_loss_only_model_uses_fd_gradient():

@@ -207,15 +207,16 @@ class FiniteDifference(Backend):
             v = V[:, k]
             if not np.any(v):
                 continue
-            inner = []
+            inner, kinked = [], []
 
             def fn(point):
                 est = field(point)
                 inner.append(est.error)
+                kinked.append(est.nonsmooth)
                 return est.value
 
             val, err, nonsmooth, h = self._along(model, theta, v, fn, hessian=True)
-            if nonsmooth:
+            if nonsmooth or any(kinked):
                 out[k] = np.nan
                 bad = True
                 errs.append(np.inf)
@@ -254,7 +255,10 @@ class FiniteDifference(Backend):
     def gradient(self, model, theta) -> Estimate:
         """The model's gradient when it has one; else coordinatewise central differences of losses."""
         if model.has_gradient and self.model_gradient:
-            return self.gradient_with_roundoff(model, theta)
+            est = self.gradient_with_roundoff(model, theta)
+            if model.at_kink(theta):     # the model's gradient there is one one-sided choice
+                return Estimate(est.value, est.error, True)
+            return est
         eye = np.eye(model.space.size)
         return self.gradient_projections(model, theta, eye)
 
