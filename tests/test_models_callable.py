@@ -157,3 +157,29 @@ def test_loss_only_models_get_errors_that_fit_the_call(reference):
     # direct calls say where the finite-difference backend applies (symmetry checks), not "use backend=" bare
     with pytest.raises(MissingMethodError, match=r"pass grad=\) \(symmetry checks, eqalg.evaluate"):
         c.gradient(theta)
+
+
+def test_issue_form_of_check_with_a_loss_only_model(reference):
+    # eqalg.check(m, symmetries=[...], backend="both") on a loss-only model (issue 6): no point
+    # given (init_params with seed 0), analytic checks listed as unsupported, the verdict from
+    # finite differences
+    m, _ = reference
+    syms = list(m.symmetries().values())[:2]
+    ctrl = list(m.controls().values())[:1]
+    c = eqalg.CallableModel(m.space, loss=m.loss, init=m.init_params)
+    report = eqalg.check(c, symmetries=syms, controls=ctrl, backend="both")
+    summary = report.summary()
+    assert {r.point for r in report.checks} == {"init"}
+    unsupported = [r for r in report.checks if r.status == "unsupported"]
+    assert unsupported and all(r.backend == "analytic" for r in unsupported)
+    assert summary["unsupported"] == len(unsupported) and summary["inconclusive"] == 0
+    assert summary["ok"] is True
+    # the controls are still violated by the finite-difference backend (negative control)
+    assert any(r.control and r.passed is False and r.backend == "finite-difference" for r in report.checks)
+    # the analytic backend alone cannot serve the model: said at once
+    with pytest.raises(MissingMethodError):
+        eqalg.check(c, symmetries=syms, backend="analytic")
+    with pytest.raises(InvalidValueError, match="backend: expected"):
+        eqalg.check(c, symmetries=syms, backend=None)
+    with pytest.raises(InvalidValueError, match="backend: expected at least one"):
+        eqalg.check(c, symmetries=syms, backend=[])

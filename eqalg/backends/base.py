@@ -226,6 +226,8 @@ def get_backends(spec) -> tuple:
     ------
     UnknownNameError
         Unknown backend name.
+    InvalidValueError
+        Neither a name, a Backend nor a non-empty list of them.
     """
     from .analytic import Analytic
     from .finite_difference import FiniteDifference
@@ -237,7 +239,14 @@ def get_backends(spec) -> tuple:
         if spec == "both":
             return (Analytic(), FiniteDifference())
         return (Analytic(),) if spec == "analytic" else (FiniteDifference(),)
+    try:
+        items = list(spec)
+    except TypeError:
+        raise InvalidValueError(f"backend: expected 'analytic', 'finite-difference', 'both', a Backend or a list of "
+                                f"them, got {type(spec).__name__}") from None
+    if not items:
+        raise InvalidValueError("backend: expected at least one backend, got an empty list")
     out = []
-    for s in spec:
+    for s in items:
         out.extend(get_backends(s))
     return tuple(out)
