@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "real_array",
     "EqalgError",
     "ShapeError",
     "NonFiniteError",
@@ -136,6 +137,8 @@ def as_directions(v, name: str, size: int) -> tuple[np.ndarray, bool]:
         return as_vector(arr, name, size)[:, None], True
     if arr.ndim != 2 or arr.shape[0] != size:
         raise ShapeError(f"{name}: expected shape ({size},) or ({size}, k), got {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ShapeError(f"{name}: expected at least one direction (shape ({size}, k) with k ≥ 1), got {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise NonFiniteError(f"{name}: expected finite entries")
     return arr, False
@@ -165,3 +168,19 @@ def check_choice(value, name: str, choices) -> str:
     if value not in choices:
         raise UnknownNameError(f"{name}: expected one of {', '.join(map(str, choices))}; got {value!r}")
     return value
+
+
+def real_array(a, name: str) -> np.ndarray:
+    """``a`` as a float64 array; complex or non-numeric input is refused (never cast silently).
+
+    Raises
+    ------
+    ShapeError
+        Complex entries (the imaginary part would be dropped) or entries that are not numbers.
+    """
+    if np.iscomplexobj(a):
+        raise ShapeError(f"{name}: expected real numbers, got complex entries")
+    try:
+        return np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{name}: expected a numeric array, got {type(a).__name__}") from exc

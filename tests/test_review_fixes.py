@@ -202,3 +202,20 @@ def test_adaptive_richardson_refines_until_the_target_or_round_off():
     assert abs(v5 - 1.0) < abs(v3 - 1.0) and e5 < e3 and abs(v5 - 1.0) <= e5
     with pytest.raises(InvalidValueError, match="max_levels"):
         FiniteDifference(max_levels=0)
+
+
+def test_inputs_that_would_be_cast_silently_are_refused():
+    import eqalg.errors as E
+    data = eqalg.load_iris()
+    with pytest.raises(ShapeError, match="X: expected real numbers, got complex"):
+        eqalg.TwoLayerMLP(data.X + 1j, data.Y, 4, "relu", "cross_entropy")
+    model = eqalg.TwoLayerMLP(data.X, data.Y, 4, "relu", "cross_entropy")     # control: real data
+    theta = model.init_params(np.random.default_rng(0))
+    with pytest.raises(ShapeError, match="at least one direction"):
+        model.hvp(theta, np.ones((theta.size, 0)))
+    with pytest.raises(ShapeError, match="loss: the callable must return a real scalar, got str"):
+        eqalg.CallableModel(3, loss=lambda t: "abc").loss(np.ones(3))
+    with pytest.raises(InvalidValueError, match="model_gradient: expected True or False"):
+        FiniteDifference(model_gradient="yes")
+    assert FiniteDifference(model_gradient=False).model_gradient is False
+    assert E.real_array([1, 2], "x").dtype == np.float64

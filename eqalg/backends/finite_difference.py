@@ -140,6 +140,8 @@ class FiniteDifference(Backend):
             v = getattr(self, nm)
             if not (np.isfinite(v) and v > 0):
                 raise InvalidValueError(f"{nm}: expected a positive number, got {v!r}")
+        if not isinstance(self.model_gradient, (bool, np.bool_)):
+            raise InvalidValueError(f"model_gradient: expected True or False, got {self.model_gradient!r}")
         for nm in ("levels", "hvp_levels", "max_levels", "hvp_max_levels"):
             v = getattr(self, nm)
             if not (isinstance(v, (int, np.integer)) and v >= 1):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -66,11 +66,7 @@ class BilinearAttention(Model):
     zoo_name = "attention"
 
     def __init__(self, X, Y, key_dim: int = 3):
-        try:
-            X = np.asarray(X, dtype=np.float64)
-            Y = np.asarray(Y, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ShapeError("X, Y: expected numeric arrays") from exc
+        X, Y = real_array(X, "X"), real_array(Y, "Y")
         if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] == 0:
             raise ShapeError(f"X: expected shape (N, T, d) of token sequences, got {X.shape}")
         if Y.ndim != 3 or Y.shape[:2] != X.shape[:2]:

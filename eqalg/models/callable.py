@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError, as_vector
+from ..errors import InvalidValueError, MissingMethodError, NonFiniteError, ShapeError, as_vector, real_array
 from ..space import ParameterSpace
 from ..transforms.base import Transformation
 from .base import _FD_HINT, Model
@@ -137,7 +137,12 @@ class CallableModel(Model):
 
     def loss(self, theta) -> float:
         """L(θ) from the ``loss`` callable (checked to be a finite scalar)."""
-        value = np.asarray(self._loss(self.validate_theta(theta).copy()), dtype=np.float64)
+        raw = self._loss(self.validate_theta(theta).copy())
+        try:
+            value = real_array(raw, "loss")
+        except ShapeError as exc:
+            raise ShapeError(f"loss: the callable must return a real scalar, got {type(raw).__name__} ({raw!r:.60})") \
+                from exc
         if value.size != 1:
             raise ShapeError(f"loss: the callable must return a scalar, got shape {value.shape}")
         value = float(value.reshape(()))
@@ -155,7 +160,7 @@ class CallableModel(Model):
         """
         if self._grad is None:
             raise MissingMethodError(f"CallableModel {self.name!r} has no grad callable (pass grad=){_FD_HINT}")
-        g = np.asarray(self._grad(self.validate_theta(theta).copy()), dtype=np.float64)
+        g = real_array(self._grad(self.validate_theta(theta).copy()), "grad (the value the callable returned)")
         if g.shape != (self.space.size,):
             raise ShapeError(f"grad: the callable must return shape ({self.space.size},), got {g.shape}")
         if not np.all(np.isfinite(g)):
@@ -175,13 +180,13 @@ class CallableModel(Model):
         V, single = self.validate_directions(v)
         theta = self.validate_theta(theta)
         if self.batched_hvp:
-            out = np.asarray(self._hvp(theta.copy(), V.copy()), dtype=np.float64)
+            out = real_array(self._hvp(theta.copy(), V.copy()), "hvp (the value the callable returned)")
             if out.shape != V.shape:
                 raise ShapeError(f"hvp: the callable must return shape {V.shape}, got {out.shape}")
         else:
             cols = []
             for j in range(V.shape[1]):
-                col = np.asarray(self._hvp(theta.copy(), V[:, j].copy()), dtype=np.float64)
+                col = real_array(self._hvp(theta.copy(), V[:, j].copy()), "hvp (the value the callable returned)")
                 if col.shape != (self.space.size,):
                     raise ShapeError(f"hvp: the callable must return shape ({self.space.size},), got {col.shape}")
                 cols.append(col)

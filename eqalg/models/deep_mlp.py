@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -170,7 +170,7 @@ class MLP(HomogeneousNetwork, Model):
     def output(self, theta, X=None) -> np.ndarray:
         """Model outputs f(θ, x_i), shape (N, o) (on ``X`` if given, else the training inputs)."""
         Ws, bs = self._layers(theta)
-        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.widths[0]:
             raise ShapeError(f"X: expected shape (N, {self.widths[0]}), got {Xa.shape}")
         return self._stack.forward(self._effective(Ws), bs, Xa).f

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -210,7 +210,7 @@ class MatrixFactorization(Model):
         if X is None:
             A = (np.eye(n * m).reshape(n * m, n, m) if self.target is not None else self.sensing)
         else:
-            A = np.asarray(X, dtype=np.float64)
+            A = real_array(X, "X")
             if A.ndim != 3 or A.shape[1:] != (n, m) or A.shape[0] == 0:
                 raise ShapeError(f"X: expected measurement matrices of shape (N, {n}, {m}), got {A.shape}")
             if not np.all(np.isfinite(A)):

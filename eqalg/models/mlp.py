@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.equivariance import Equivariance
@@ -26,11 +26,7 @@ __all__ = ["TwoLayerMLP"]
 
 
 def _as_data(X, Y, loss_name):
-    try:
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError("X, Y: expected numeric arrays") from exc
+    X, Y = real_array(X, "X"), real_array(Y, "Y")
     if X.ndim != 2:
         raise ShapeError(f"X: expected shape (N, d), got {X.shape}")
     if Y.ndim == 1:
@@ -132,7 +128,7 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
     def output(self, theta, X=None) -> np.ndarray:
         """Model outputs f(θ, x_i), shape (N, o) (on ``X`` if given, else the training inputs)."""
         Ws, bs = self._layers(theta)
-        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs:
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}), got {Xa.shape}")
         return self._stack.forward(Ws, bs, Xa).f
@@ -405,7 +401,7 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         check_choice(self.act.name, "activation (output_fields needs fields linear in theta)",
                      ("linear", "relu", "leaky_relu"))
         W1, b1, W2, _ = self._blocks(theta)
-        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}) with N ≥ 1, got {Xa.shape}")
         if not np.all(np.isfinite(Xa)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import log_softmax, softmax
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -39,8 +39,8 @@ class SoftmaxRegression(Model):
     """
 
     def __init__(self, X, Y, *, bias: bool = True):
-        X = np.asarray(X, dtype=np.float64)
-        Y = np.asarray(Y, dtype=np.float64)
+        X = real_array(X, "X")
+        Y = real_array(Y, "Y")
         if X.ndim != 2 or X.shape[0] == 0:
             raise ShapeError(f"X: expected shape (N, d) with N ≥ 1, got {X.shape}")
         if Y.ndim != 2 or Y.shape[0] != X.shape[0] or Y.shape[1] < 2:
@@ -71,7 +71,7 @@ class SoftmaxRegression(Model):
     def output(self, theta, X=None) -> np.ndarray:
         """Logits f(θ, x_i), shape (N, C)."""
         W, b = self._wb(theta)
-        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs:
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}), got {Xa.shape}")
         f = Xa @ W.T
@@ -146,7 +146,7 @@ class SoftmaxRegression(Model):
         ShapeError, NonFiniteError
         """
         self.validate_theta(theta)
-        Xa = self.X if X is None else np.asarray(X, dtype=np.float64)
+        Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}) with N ≥ 1, got {Xa.shape}")
         if not np.all(np.isfinite(Xa)):
