@@ -279,9 +279,14 @@ def _loss_terms(model, F):
 def _eval_output_gradient(c, model, theta, backend):
     t = c.transformation
     t.check_model(model)
-    rho = t.output_rate(model.output(theta))
+    F = model.output(theta)
+    rho = t.output_rate(F)
     est = backend.output_curve_derivative(model, theta, t)
-    return _norm(est.value - rho), _norm(est.value) + _norm(rho), est.error, est.nonsmooth
+    # Cauchy–Schwarz scale ‖Df‖_F ‖J‖ (‖Dfᵀw‖ estimates ‖Df‖_F for Gaussian w), as ‖g‖‖J‖ for (I1):
+    # for a symmetry both sides vanish and their own norms are round-off, not a scale
+    gain = backend.output_vjp(model, theta, _output_probes(backend, F.shape)[0])
+    scale = _norm(est.value) + _norm(rho) + _norm(gain.value) * _norm(t.generator(theta))
+    return _norm(est.value - rho), scale, est.error, est.nonsmooth or gain.nonsmooth
 
 
 @evaluate.register(OutputHessian, Backend)

@@ -450,3 +450,22 @@ def test_an_identity_input_map_of_the_wrong_size_is_checked_against_the_model():
     right = Equivariance(swap, data=InputMap.identity(4))
     assert right.is_symmetry and right.name == wrong.name
     assert all(evaluate(c, model, theta, eqalg.Analytic()).passed for c in derive(right))
+
+
+@pytest.mark.parametrize("act,name", [("linear", "rotate[0,1]"), ("linear", "glsym[0,1]"), ("relu", "rescale[0]")])
+def test_model_level_invariance_of_a_symmetry_holds_at_round_off(act, name):
+    # (M1) Df J = 0 for a symmetry: both sides vanish, so the scale must come from ‖Df‖‖J‖,
+    # not from the round-off of Df J itself (which made the check fail at any seed)
+    data = eqalg.load_iris()
+    m = eqalg.TwoLayerMLP(data.X, data.Y, hidden=8, activation=act, loss="mse")
+    inv = eqalg.ScalarMap.identity(continuous=True)
+    for seed in range(3):
+        th = m.init_params(np.random.default_rng(seed))
+        c = eqalg.derive(eqalg.Equivariance(m.symmetries()[name], output=inv))[0]
+        assert c.label == "M1"
+        for b in (eqalg.Analytic(), eqalg.FiniteDifference()):
+            assert eqalg.evaluate(c, m, th, b).status in ("holds", "trivial")
+    # negative control: scaling an input feature is not an output symmetry
+    c = eqalg.derive(eqalg.Equivariance(m.controls()["scale_input[0]"], output=inv))[0]
+    for b in (eqalg.Analytic(), eqalg.FiniteDifference()):
+        assert eqalg.evaluate(c, m, th, b).status == "violated"

@@ -242,3 +242,29 @@ def test_dense_stack_generic_activation_paths(name):
     h = 1e-5
     fd = np.stack([(grad(theta + h * V[:, j]) - grad(theta - h * V[:, j])) / (2 * h) for j in range(3)], axis=1)
     assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_softmax_output_derivatives_and_model_level_translation(bias):
+    data = eqalg.load_wine()
+    m = eqalg.SoftmaxRegression(data.X, data.Y, bias=bias)
+    rng = np.random.default_rng(0)
+    th = m.init_params(rng)
+    V = rng.standard_normal((m.space.size, 3))
+    W = rng.standard_normal(m.output(th).shape)
+    # f is linear in θ: f(θ + v) − f(θ) = Df v exactly; ⟨w, Df v⟩ = ⟨Dfᵀ w, v⟩ (adjoint)
+    for k in range(3):
+        np.testing.assert_allclose(m.output(th + V[:, k]) - m.output(th), m.output_jvp(th, V[:, k]), atol=1e-12)
+    np.testing.assert_allclose(np.einsum("knc,nc->k", m.output_jvp(th, V), W), V.T @ m.output_vjp(th, W), rtol=1e-12)
+    assert not np.any(m.output_hvp(th, W, V))
+    # (M1)–(M4) of the logit translation f ↦ f + s 1 (rate 1) hold; a feature swap is not output-invariant
+    name = "translate_b" if bias else "translate_W[:,0]"
+    E = eqalg.Equivariance(m.symmetries()[name], output=eqalg.ScalarMap.rate(0, 1 if bias else 0))
+    if bias:
+        for c in eqalg.derive(E):
+            assert eqalg.evaluate(c, m, th, eqalg.Analytic()).status in ("holds", "trivial"), c.label
+    ctrl = eqalg.Equivariance(m.controls()["permute_inputs[0,1]"], output=eqalg.ScalarMap.identity(continuous=False))
+    m1f = [c for c in eqalg.derive(ctrl) if c.label == "M1f"][0]
+    assert eqalg.evaluate(m1f, m, th, eqalg.Analytic()).status == "violated"
+    with pytest.raises(eqalg.errors.ShapeError, match="w: expected output weights"):
+        m.output_vjp(th, W[:, :1])

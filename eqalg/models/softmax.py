@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import log_softmax, softmax
 
+from .functions import get_loss
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import SignedPermutation
@@ -76,6 +77,55 @@ class SoftmaxRegression(Model):
             raise ShapeError(f"X: expected shape (N, {self.n_inputs}), got {Xa.shape}")
         f = Xa @ W.T
         return f if b is None else f + b
+
+    # -- output derivatives: f is linear in θ, so Df is θ-independent and ∇²f = 0 ----------------------
+    def output_jvp(self, theta, v) -> np.ndarray:
+        """Df(θ) v = X dWᵀ + db: shape (N, C) for v (D,), (k, N, C) for v (D, k)."""
+        self.validate_theta(theta)
+        V, single = self.validate_directions(v)
+        dW = V[self.space["W"].indices.ravel()].T.reshape(-1, self.n_classes, self.n_inputs)     # (k, C, d)
+        out = np.einsum("nd,kcd->knc", self.X, dW)
+        if self.bias:
+            out += V[self.space["b"].indices.ravel()].T[:, None, :]
+        return out[0] if single else out
+
+    def output_vjp(self, theta, w) -> np.ndarray:
+        """Df(θ)ᵀ w for output weights w (N, C): ∇_W = wᵀX, ∇_b = Σ_i w_i; returns (D,)."""
+        self.validate_theta(theta)
+        w = self._output_weights(w)
+        parts = [(w.T @ self.X).ravel()] + ([w.sum(axis=0)] if self.bias else [])
+        return np.concatenate(parts)
+
+    def output_hvp(self, theta, w, v) -> np.ndarray:
+        """∇²_θ(Σ w_iq f_q) v = 0 (f is linear in θ): zeros of the shape of v."""
+        self.validate_theta(theta)
+        self._output_weights(w)
+        V, single = self.validate_directions(v)
+        return np.zeros(V.shape[0]) if single else np.zeros_like(V)
+
+    def _output_weights(self, w):
+        w = real_array(w, "w")
+        if w.shape != (self.n_samples, self.n_classes):
+            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.n_classes}), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise NonFiniteError("w: expected finite entries")
+        return w
+
+    # model-level interface of the equivariance checks (M1)–(M4): L = (1/N) Σ_i ℓ(f_i, y_i)
+    @property
+    def targets(self) -> np.ndarray:
+        """Targets y_i (probability vectors), shape (N, C)."""
+        return self.Y
+
+    @property
+    def output_loss(self):
+        """The per-sample :class:`~eqalg.models.functions.OutputLoss` ℓ(z, y): cross-entropy of logits."""
+        return get_loss("cross_entropy")
+
+    @property
+    def inputs(self) -> np.ndarray:
+        """Inputs x_i, shape (N, d)."""
+        return self.X
 
     def per_sample_loss(self, theta) -> np.ndarray:
         """Cross-entropy −Σ_c y_c log softmax(f)_c, shape (N,)."""

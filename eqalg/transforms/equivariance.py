@@ -255,7 +255,9 @@ def _model_attr(model, attr):
     except MissingMethodError:
         raise
     except AttributeError:
-        raise MissingMethodError(f"{type(model).__name__} does not provide `{attr}` (model-level interface)") from None
+        inner = getattr(model, "inner", model)      # name the user's model, not a counting wrapper
+        raise MissingMethodError(f"{type(inner).__name__} does not provide `{attr}` (the model-level interface "
+                                 "of output and data equivariances: targets, output_loss, inputs)") from None
 
 
 class ContinuousEquivariance(Equivariance, ContinuousTransformation):
