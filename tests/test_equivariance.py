@@ -426,11 +426,11 @@ def test_bad_input():
         compose(model.homogeneity(), swap)                                # continuous ∘ discrete: no rule
     with pytest.raises(ShapeError, match="X"):
         model.with_data(X=np.zeros((5, 3)))
-    softmax = eqalg.SoftmaxRegression(model.X, model.Y)
-    gen = eqalg.LinearGenerator.diagonal(np.ones(softmax.space.size), softmax.space)
-    with pytest.raises(MissingMethodError):
-        evaluate(derive(Equivariance(gen, output=ScalarMap.power(1)))[0], softmax,
-                 np.ones(softmax.space.size), eqalg.Analytic())
+    mf = eqalg.MatrixFactorization((3, 2), 1, target=np.ones((3, 2)))        # no model-level interface
+    gen = eqalg.LinearGenerator.diagonal(np.ones(mf.space.size), mf.space)
+    with pytest.raises(MissingMethodError, match="MatrixFactorization does not provide"):
+        evaluate(derive(Equivariance(gen, output=ScalarMap.power(1)))[0], mf,
+                 np.ones(mf.space.size), eqalg.Analytic())
 
 
 def test_an_identity_input_map_of_the_wrong_size_is_checked_against_the_model():

@@ -219,3 +219,15 @@ def test_inputs_that_would_be_cast_silently_are_refused():
         FiniteDifference(model_gradient="yes")
     assert FiniteDifference(model_gradient=False).model_gradient is False
     assert E.real_array([1, 2], "x").dtype == np.float64
+
+
+def test_generators_refuse_complex_matrices_and_numpy_broadcasting():
+    import scipy.sparse as sp
+    M = np.array([[1j, 0], [0, 1]])
+    for bad in (M, sp.csr_array(M)):
+        with pytest.raises(ShapeError, match="matrix: expected real entries"):
+            eqalg.LinearGenerator(bad)
+    A = eqalg.LinearGenerator(np.eye(3))
+    with pytest.raises(TypeError):
+        A * np.ones(3)                  # not an object array of generators
+    assert (2.0 * A).is_linear if hasattr(A, "is_linear") else (2.0 * A) is not None    # control: scalars scale

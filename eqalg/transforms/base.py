@@ -57,6 +57,10 @@ class Transformation(ABC):
     loss_map_derivatives(value) -> (1.0, 0.0), is_symmetry -> True.
     """
 
+    # numpy must not broadcast arithmetic over transformations (``A * np.ones(3)`` would be an
+    # object array of generators): it defers, and an unsupported operand is a TypeError
+    __array_ufunc__ = None
+
     #: "continuous" or "discrete"; set by the two abstract subclasses.
     kind: str = "transformation"
 
@@ -197,6 +201,13 @@ def compose(a, b):
 
     Promotion (DESIGN.md): symmetry ∘ symmetry → symmetry; signed permutation ∘ signed
     permutation → signed permutation; otherwise the most general common type.
+
+    Continuous transformations compose at the level of generators: the composite of the
+    one-parameter subgroups T_s = e^{sA} and U_s = e^{sB} has generator d/ds (T_s ∘ U_s)|₀ = A + B
+    (exact to first order in s; T_s U_s = e^{s(A+B)} + O(s²[A, B])), so ``compose`` returns the
+    sum of the generators (rates of equivariances add). It is *not* the group product of the
+    finite flows unless A and B commute: for that, compose their exponentials,
+    ``compose(exp(A, s), exp(B, s))``.
 
     Raises
     ------

@@ -116,6 +116,8 @@ class LinearGenerator(ContinuousTransformation):
             d = diag.shape[0]
             form, mat = "diagonal", None
         elif sp.issparse(matrix):
+            if np.iscomplexobj(matrix.data if hasattr(matrix, "data") else matrix):
+                raise ShapeError("matrix: expected real entries, got complex ones")
             mat = sp.csr_array(matrix, dtype=np.float64)
             if mat.ndim != 2 or mat.shape[0] != mat.shape[1]:
                 raise ShapeError(f"matrix: expected a square (D, D) matrix, got shape {mat.shape}")
@@ -123,6 +125,8 @@ class LinearGenerator(ContinuousTransformation):
                 raise NonFiniteError("matrix: expected finite entries, got NaN/inf")
             d, form, diag = mat.shape[0], "sparse", None
         else:
+            if np.iscomplexobj(matrix):
+                raise ShapeError("matrix: expected real entries, got complex ones")
             try:
                 mat = np.array(matrix, dtype=np.float64)
             except (TypeError, ValueError) as exc:
@@ -316,8 +320,8 @@ class LinearGenerator(ContinuousTransformation):
                 cost = float(abs(A).sum(axis=0).max()) if A.nnz else 0.0
                 if cost > EXPM_MULTIPLY_NORM_LIMIT:
                     raise InvalidValueError(f"s: |s|·‖A‖₁ = {cost:.3g} exceeds {EXPM_MULTIPLY_NORM_LIMIT:.0e}; "
-                                            "expm_multiply would need that many matrix-vector products "
-                                            "(use eqalg.exp for small D, or a smaller s)")
+                                            "e^{sA} θ would need about that many matrix-vector products "
+                                            "(scipy expm_multiply) and usually overflows float64; use a smaller s")
                 if self._offset is None:
                     out = spla.expm_multiply(A, theta)
                 else:
