@@ -473,3 +473,51 @@ def test_check_group_accepts_a_user_group():
 def test_check_group_negative_controls(mode, law):
     with pytest.raises(AssertionError, match=law):
         check_group(_Cyclic(5, mode))
+
+
+def test_element_orders_by_cycles_match_powering_and_refuse_non_members():
+    from eqalg.transforms.finite import _row_orders
+    rng = np.random.default_rng(3)
+    rows = np.array([rng.permutation(9) for _ in range(50)])
+    brute = []
+    for r in rows:
+        cur, k = r.copy(), 1
+        while not np.array_equal(cur, np.arange(9)):
+            cur, k = r[cur], k + 1
+        brute.append(k)
+    assert _row_orders(rows).tolist() == brute
+    assert cyclic_group(3000).exponent == 3000          # powering would take minutes
+    A4 = alternating_group(4)
+    with pytest.raises(InvalidValueError, match="not an element of A4"):
+        A4.element_order([1, 0, 2, 3])                    # odd: not in A4
+    assert A4.element_order([1, 2, 0, 3]) == 3            # control
+
+
+def test_operations_that_list_a_huge_group_refuse_at_once():
+    S = symmetric_group(20, max_order=10 ** 30)
+    for op in (S.center, S.conjugacy_classes, S.element_orders, S.cayley_graph, S.inverses):
+        t0 = time.perf_counter()
+        with pytest.raises(GroupTooLargeError, match="LIST_LIMIT"):
+            op()
+        assert time.perf_counter() - t0 < 1.0
+    assert S.element_order(S.element(12345)) >= 1         # control: single elements still work
+
+
+def test_huge_families_and_long_transversals_are_refused_by_size(monkeypatch):
+    import eqalg.transforms.stabchain as stabchain
+    for f, n, text in [(symmetric_group, 100000, r"about 10\^456573"), (hyperoctahedral_group, 200, r"about 10\^"),
+                       (symmetric_group, 10 ** 22, r"more than 10\^\(10\^15\)"), (alternating_group, 10, "1814400")]:
+        with pytest.raises(GroupTooLargeError, match=text):
+            f(n)
+    monkeypatch.setattr(stabchain, "CHAIN_LIMIT", 50 * 50)
+    with pytest.raises(GroupTooLargeError, match="CHAIN_LIMIT"):
+        cyclic_group(60)
+    assert cyclic_group(40).order == 40                   # control: under the limit
+
+
+def test_subgroup_lattices_are_bounded(monkeypatch):
+    import eqalg.transforms.subgroups as subgroups
+    monkeypatch.setattr(subgroups, "SUBGROUP_LIMIT", 20)
+    with pytest.raises(GroupTooLargeError, match="more than SUBGROUP_LIMIT = 20 subgroups"):
+        symmetric_group(4).subgroups()                    # S4 has 30
+    assert len(dihedral_group(4).subgroups()) == 10       # control: D4 has 10

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from math import prod
 
 import numpy as np
 
@@ -51,10 +52,15 @@ def group_from_name(name: str, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGrou
         if not m:
             raise UnknownNameError(f"NAME: expected Sn, An, Cn, Dn or Bn (n ≥ 1), or a product such as S3xS3; "
                                    f"got {name!r}")
+        if len(m.group(2)) > 18:
+            raise InvalidValueError(f"NAME: {f[:24]!r}…: n must be below 10^18 (and the group's order at most "
+                                    f"--max-order = {max_order})")
         n = int(m.group(2))
         if n < 1:
             raise InvalidValueError(f"NAME: {f!r}: n must be at least 1")
         groups.append(FAMILIES[m.group(1)](n, max_order))
+        if len(groups) > 1 and prod(G.order for G in groups) > max_order:   # refuse long products early
+            direct_product(*groups, max_order=max_order, name=name)
     return groups[0] if len(groups) == 1 else direct_product(*groups, max_order=max_order, name=name)
 
 

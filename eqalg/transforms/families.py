@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from math import factorial
+import math
 
 import numpy as np
 
@@ -32,12 +32,43 @@ def _size(n) -> int:
     return int(n)
 
 
-def _check(order: int, max_order: int, name: str) -> None:
+def _check(order, max_order: int, name: str) -> None:
+    """Refuse ``order`` above ``max_order``; ``order`` may be a callable giving log10 of a huge order."""
     check_positive(max_order, "max_order", integer=True)
-    if order > max_order:
-        size = str(order) if order < 10 ** 15 else f"about {float(order):.3e}"
+    if callable(order) or order > max_order:
+        if callable(order):
+            exponent = order()
+            size = f"about 10^{exponent:.6g}" if math.isfinite(exponent) else "more than 10^(10^15)"
+        else:
+            size = str(order) if order < 10 ** 15 else f"about 10^{math.log10(order):.6g}" \
+                if order.bit_length() > 1000 else f"about {float(order):.3e}"
         raise GroupTooLargeError(f"max_order: {name} has {size} elements, more than max_order = {max_order} "
                                  "(raise max_order, or --max-order on the command line, to allow it)")
+
+
+def _factorial_order(n: int, max_order: int, twos: int = 0, halve: bool = False):
+    """2^twos · n! (halved when ``halve``, n ≥ 2) when at most 2·max_order, else a callable giving
+    (an estimate of) its log10.
+
+    The product stops as soon as it passes 2·max_order, so S_n with a huge n is refused without
+    computing n!.
+    """
+    def log10_order():
+        if n > 10 ** 15:
+            return float("inf")
+        return math.lgamma(n + 1) / math.log(10) + (twos - (1 if halve and n >= 2 else 0)) * math.log10(2)
+
+    if n <= 1000:       # exact and cheap (at most ~2600 digits): messages quote the exact order
+        exact = 2 ** twos * math.factorial(n)
+        return exact // 2 if halve and n >= 2 else exact
+    if twos > max_order.bit_length() + 1:
+        return log10_order
+    order = 2 ** twos
+    for k in range(2, n + 1):
+        order *= k
+        if order > 2 * max_order:
+            return log10_order
+    return order // 2 if halve and n >= 2 else order
 
 
 def _cycle(n: int, points) -> np.ndarray:
@@ -92,7 +123,7 @@ def symmetric_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    order = factorial(n)
+    order = _factorial_order(n, max_order)
     _check(order, max_order, f"S{n}")
     gens = [_cycle(n, (0, 1))] if n >= 2 else []
     if n >= 3:
@@ -109,7 +140,7 @@ def alternating_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    order = factorial(n) // 2 if n >= 2 else 1
+    order = _factorial_order(n, max_order, halve=True)
     _check(order, max_order, f"A{n}")
     gens = []
     if n >= 3:
@@ -129,7 +160,7 @@ def hyperoctahedral_group(n: int, max_order: int = DEFAULT_MAX_ORDER) -> FiniteG
     InvalidValueError, GroupTooLargeError
     """
     n = _size(n)
-    order = 2 ** n * factorial(n)
+    order = _factorial_order(n, max_order, twos=n)
     _check(order, max_order, f"B{n}")
     ones = np.ones(n, dtype=np.int8)
     flip = ones.copy()

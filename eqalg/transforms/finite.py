@@ -48,6 +48,10 @@ DEFAULT_MAX_ORDER = 10 ** 6
 DEFAULT_TOL = 1e-9
 #: Largest order for which a full multiplication table (order² entries) is built.
 TABLE_LIMIT = 8000
+#: Largest order × points (entries of the array of all elements as rows) for which the group is
+#: listed; operations that need every element (classes, element orders, Cayley graph, subgroups)
+#: refuse beyond it. Membership, index, element(i), random elements work on any order.
+LIST_LIMIT = 5 * 10 ** 7
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,14 @@ class FiniteGroup:
     def _rows(self) -> np.ndarray:
         if self.order > self._max_order:   # pragma: no cover - prevented at construction
             raise GroupTooLargeError(f"max_order: {self.order} > {self._max_order}")
+        cells = self.order * self._domain.m
+        if cells > LIST_LIMIT:
+            size = str(self.order) if self.order < 10 ** 15 else f"about {float(self.order):.3e}"
+            raise GroupTooLargeError(
+                f"{self.name}: listing its {size} elements as permutations of {self._domain.m} points needs "
+                f"{float(cells):.3g} entries, more than LIST_LIMIT = {LIST_LIMIT:.0e}; operations that list the "
+                "group (elements, conjugacy classes, element orders, centre, Cayley graph, subgroups) are refused, "
+                "while membership, index, element(i), random_element and element_order work at any order")
         return readonly(self._chain.elements())
 
     @cached_property
@@ -390,8 +402,14 @@ class FiniteGroup:
         return readonly(_row_orders(self._rows[reps])[labels])
 
     def element_order(self, g) -> int:
-        """Order of one element."""
-        return int(_row_orders(self._row_of(g)[None, :])[0])
+        """Order of one element of this group.
+
+        Raises
+        ------
+        InvalidValueError
+            ``g`` is not an element of this group.
+        """
+        return int(_row_orders(self._member_row(g)[None, :])[0])
 
     @cached_property
     def exponent(self) -> int:
@@ -554,16 +572,26 @@ class FiniteGroup:
 
 
 def _row_orders(rows: np.ndarray) -> np.ndarray:
-    """Element orders of a batch of rows: lcm over points of the cycle length through each point."""
-    R = rows.astype(np.intp)
-    m = R.shape[1]
-    ident = np.arange(m)
-    length = np.zeros(R.shape, dtype=np.int64)
-    cur, k = R, 1
-    while True:
-        length[(cur == ident) & (length == 0)] = k
-        if np.all(length):
-            break
-        cur = np.take_along_axis(R, cur, axis=1)       # i^(g^(k+1)) = (i^(g^k))^g
-        k += 1
-    return np.lcm.reduce(length, axis=1) if m else np.ones(R.shape[0], np.int64)
+    """Element orders of a batch of rows: lcm over points of the length of the cycle through each point.
+
+    The cycles are the connected components of the functional graph i → q[i] of each row, found
+    by ``scipy.sparse.csgraph.connected_components`` on chunks of rows: O(M·m) in all, where
+    powering the rows until the identity costs O(M·m·order) (C_5000: minutes).
+    """
+    R = np.asarray(rows).astype(np.intp)
+    M, m = R.shape
+    if not m or not M:
+        return np.ones(M, np.int64)
+    out = np.empty(M, dtype=np.int64)
+    chunk = max(1, 2_000_000 // m)
+    for lo in range(0, M, chunk):
+        B = R[lo:lo + chunk]
+        k = B.shape[0]
+        n = k * m
+        src = np.arange(n)
+        dst = (B + (np.arange(k) * m)[:, None]).ravel()
+        graph = sp.csr_array((np.ones(n, dtype=np.int8), (src, dst)), shape=(n, n))
+        _, labels = connected_components(graph, directed=True, connection="weak")
+        length = np.bincount(labels)[labels].reshape(k, m).astype(np.int64)
+        out[lo:lo + k] = np.lcm.reduce(length, axis=1)
+    return out

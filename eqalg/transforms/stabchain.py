@@ -35,6 +35,12 @@ from ..errors import GroupTooLargeError
 __all__ = ["StabChain", "schreier_sims", "row_dtype", "compose_rows", "invert_rows", "readonly", "enumerate_bfs"]
 
 
+#: Largest number of entries (orbit length × points) of one level's transversal: explicit
+#: transversals of a long basic orbit on many points (C_n acting regularly: n × n) would exhaust
+#: memory; such chains are refused.
+CHAIN_LIMIT = 5 * 10 ** 7
+
+
 def row_dtype(m: int):
     """The smallest signed integer dtype holding the point labels 0..m-1."""
     if m <= np.iinfo(np.int8).max:
@@ -93,6 +99,11 @@ class _Level:
             new = tindex[pts] < 0
             if not new.any():
                 break
+            if (count + int(new.sum())) * m > CHAIN_LIMIT:
+                raise GroupTooLargeError(
+                    f"generators: a basic orbit of more than {count} points, stored as a transversal of "
+                    f"permutations of {m} points, needs more than CHAIN_LIMIT = {CHAIN_LIMIT:.0e} entries "
+                    "(e.g. a cyclic group of order above about 7000 acting regularly)")
             # u_β * s has row s[u_β]; gather only the candidates that reach a new point
             s_idx, f_idx = np.nonzero(new.reshape(S.shape[0], -1))
             pts, first = np.unique(pts[new], return_index=True)

@@ -32,12 +32,15 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError
+from ..errors import GroupTooLargeError, InvalidValueError
 from .finite import TABLE_LIMIT, FiniteGroup, GroupMismatchError
 
 __all__ = ["SubgroupLattice", "SubgroupClass", "cyclic_subgroup_generators", "hasse", "to_dot"]
 
 _CHUNK = 1 << 22   # entries per temporary gather
+#: Most subgroups a lattice may have: memory and time grow with their number (S_7 has 11 300,
+#: (C_2)^7 29 212, (C_2)^8 already 417 199), so larger lattices are refused, not attempted.
+SUBGROUP_LIMIT = 50_000
 
 
 def _is_prime_power(n: int) -> bool:
@@ -155,12 +158,19 @@ class _Engine:
             ok[lo:lo + g.size] = mask[self.T[A, self.inv[g][:, None]]].all(axis=1)
         return np.flatnonzero(ok)
 
+    def _check_count(self, count):
+        if count > SUBGROUP_LIMIT:
+            raise GroupTooLargeError(f"subgroups: {self.G.name} has more than SUBGROUP_LIMIT = {SUBGROUP_LIMIT} "
+                                     "subgroups; its lattice is not built (conjugacy classes of elements, "
+                                     "cyclic subgroups and isotropy of points still work)")
+
     def register(self, mask, gens):
         """Add the class of the subgroup ``mask``: all its conjugates, keyed by their bitsets."""
         idx = np.flatnonzero(mask)
         norm = self.normalizer(idx, mask)
         c = len(self.classes)
         first = len(self.masks)
+        self._check_count(len(self.masks) + 1)
         key = np.packbits(mask).tobytes()
         self.keys[key] = first
         self.masks.append(key)
@@ -177,6 +187,7 @@ class _Engine:
                     k = np.packbits(cm).tobytes()
                     if k not in self.keys:
                         self.keys[k] = len(self.masks)
+                        self._check_count(len(self.masks) + 1)
                         self.masks.append(k)
                         cg = self.conj(s, sg)
                         self.sub_gens.append(cg)
@@ -262,7 +273,8 @@ class SubgroupLattice:
     Raises
     ------
     GroupTooLargeError
-        The group is too large for a multiplication table.
+        The group is too large for a multiplication table, or has more than
+        :data:`SUBGROUP_LIMIT` subgroups.
     """
 
     def __init__(self, G: FiniteGroup):
