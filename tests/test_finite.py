@@ -345,6 +345,12 @@ def test_finite_order_of_matrices():
     assert finite_order(np.array([[0.0, -1.0], [1.0, -1.0]]), 100) == 3
     assert finite_order(rotation(12), 11) is None and finite_order(rotation(np.e), 10 ** 6) is None
     assert FiniteGroup([reflection(0.0), reflection(np.pi / 9)]).order == 18
+    # a generator rounded to float32 keeps its order when tol admits the rounding
+    R = rotation(5).astype(np.float32).astype(float)
+    assert finite_order(R, 10 ** 6) is None and finite_order(R, 10 ** 6, 1e-6) == 5
+    assert FiniteGroup([R], tol=1e-6).order == 5
+    # negative control: an irrational rotation stays infinite at that tolerance
+    assert finite_order(rotation(2 * np.pi / 1.0), 10 ** 6, 1e-6) is None
 
 
 def test_more_max_order_checks():
@@ -521,3 +527,24 @@ def test_subgroup_lattices_are_bounded(monkeypatch):
     with pytest.raises(GroupTooLargeError, match="more than SUBGROUP_LIMIT = 20 subgroups"):
         symmetric_group(4).subgroups()                    # S4 has 30
     assert len(dihedral_group(4).subgroups()) == 10       # control: D4 has 10
+
+
+def test_indices_are_integers_in_range():
+    S = symmetric_group(4)
+    for bad, text in [([1.5], "integer element indices"), ([-1], r"in \[0, 24\), got -1"),
+                      ([0, 99], r"in \[0, 24\), got 99")]:
+        with pytest.raises(InvalidValueError, match=text):
+            S.subgroup_from_indices(bad)
+    with pytest.raises(InvalidValueError, match="i: expected an integer index"):
+        S.element("3")
+    assert S.subgroup_from_indices([1, 2]).order == 6 and S.element(np.int64(3)) in S     # control
+
+
+def test_stabilizer_rtol_must_be_positive():
+    data = eqalg.load_iris()
+    m = eqalg.TwoLayerMLP(data.X, data.Y, 3, "tanh", "cross_entropy")
+    rho, th = m.discrete_symmetry_group(), m.init_params(np.random.default_rng(0))
+    for r in (-1.0, float("nan")):
+        with pytest.raises(InvalidValueError, match="rtol: expected a (positive|non-negative)"):
+            rho.stabilizer(th, rtol=r)
+    assert rho.stabilizer(th).order == 1                  # control: a generic point

@@ -150,25 +150,50 @@ def signed_domain(perms, signs, space: ParameterSpace) -> Domain:
     return Domain("signed", d, m, space, point_index=point_index, point_sign=point_sign, lut=lut)
 
 
-def finite_order(M: np.ndarray, max_order: int):
+def _smallest_denominator(a: float, max_q: int, atol: float):
+    """The denominator of the first continued-fraction convergent p/q of a with |a − p/q| ≤ atol
+    (q ≤ max_q), else None: the simplest rational within the tolerance."""
+    h0, h1, k0, k1 = 0, 1, 1, 0
+    x = a
+    for _ in range(64):
+        ai = int(np.floor(x))
+        h0, h1, k0, k1 = h1, ai * h1 + h0, k1, ai * k1 + k0
+        if k1 > max_q:
+            return None
+        if abs(a - h1 / k1) <= atol:
+            return k1
+        frac = x - ai
+        if frac <= 1e-15:
+            return k1
+        x = 1.0 / frac
+    return None
+
+
+def finite_order(M: np.ndarray, max_order: int, tol: float = 1e-9):
     """The order of the matrix M if it is at most ``max_order``, else None.
 
     The order of a finite-order matrix is the lcm q of the denominators of its eigenvalue
-    angles (eigenvalues e^{2πi p/q}); candidate denominators come from continued fractions
-    (``Fraction.limit_denominator``) and M^q ≈ I is then checked, so an irrational rotation, a
-    Jordan block or a matrix with |λ| ≠ 1 is rejected at once instead of by a long search.
+    angles (eigenvalues e^{2πi p/q}); each angle is replaced by the simplest rational within
+    ``max(10 tol, 1e-8)`` (continued-fraction convergents) and M^q ≈ I is then checked within
+    ``max(10 tol, 1e-8)`` relative to the entries, so a generator rounded to float32 (tol
+    ≈ 1e-6) keeps its order, while an irrational rotation, a Jordan block or a matrix with
+    |λ| ≠ 1 is rejected at once instead of by a long search.
     """
+    atol = max(10.0 * tol, 1e-8)
     ev = np.linalg.eigvals(M)
-    if np.any(np.abs(np.abs(ev) - 1.0) > 1e-6):
+    if np.any(np.abs(np.abs(ev) - 1.0) > max(1e-6, atol)):
         return None
     q = 1
     for a in np.mod(np.angle(ev) / (2 * np.pi), 1.0):
-        q = lcm(q, Fraction(float(a)).limit_denominator(max_order).denominator)
+        den = _smallest_denominator(float(a), max_order, atol)
+        if den is None:
+            return None
+        q = lcm(q, den)
         if q > max_order:
             return None
     P = np.linalg.matrix_power(M, q)
     scale = max(1.0, float(np.abs(M).max()))
-    return q if np.abs(P - np.eye(M.shape[0])).max() <= 1e-8 * scale else None
+    return q if np.abs(P - np.eye(M.shape[0])).max() <= atol * scale else None
 
 
 def matrix_domain(mats, space: ParameterSpace, tol: float, max_points: int, max_order: int | None = None) -> Domain:
@@ -192,7 +217,7 @@ def matrix_domain(mats, space: ParameterSpace, tol: float, max_points: int, max_
         words += [(f"generators[{i}] @ generators[{j}]", mats[i] @ mats[j])
                   for i in range(len(mats)) for j in range(i + 1, len(mats))]
         for name, M in words:
-            if finite_order(M, max_order) is None:
+            if finite_order(M, max_order, tol) is None:
                 raise GroupTooLargeError(f"max_order: {name} has infinite order or an order above max_order = "
                                          f"{max_order}, so the group is infinite or too large")
     vectors = [np.eye(d)]

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..errors import InvalidValueError, ShapeError, as_vector
+from ..errors import InvalidValueError, ShapeError, as_vector, check_positive
 from ..space import ParameterSpace
 from .discrete import MatrixMap, SignedPermutation
 from .finite import FiniteGroup, GroupMismatchError
@@ -191,6 +191,7 @@ class Representation(ABC):
 
 
 def _atol(theta, rtol):
+    check_positive(rtol, "rtol", allow_zero=True)        # 0: exact equality
     return rtol * max(np.abs(theta).max(initial=0.0), np.finfo(float).tiny)
 
 
