@@ -48,6 +48,9 @@ MAX_INT_OPTION = 10 ** 6
 MAX_STEPS = 10 ** 7
 MAX_PARAMETERS = 10 ** 6
 MAX_CHECKS = 20000
+#: Largest estimated memory of a symmetry catalogue (:meth:`~eqalg.models.zoo.ZooEntry.catalogue_size`):
+#: it is built whole before ``--only`` selects from it, at up to 24 bytes per parameter per transformation.
+MAX_CATALOGUE_BYTES = 2 * 2 ** 30
 
 
 def _bounded_int(text: str, low: int, high: int, what: str) -> int:
@@ -192,6 +195,54 @@ def _select(transformations: dict, patterns) -> dict:
     return {n: t for n, t in transformations.items() if any(r.fullmatch(n) for r in regexes)}
 
 
+def _checks_per_transformation(backend: str) -> int:
+    # two points (init, trained) x first- and second-order identities x backends
+    return 2 * 2 * (2 if backend == "both" else 1)
+
+
+def _size_options(entry, hp: dict, given: dict, ds) -> tuple:
+    """(the options that set the catalogue's size with their values, the advice naming them).
+
+    Options given on the command line come first, the others in parentheses:
+    ``--hidden 20000 (--depth 2)``; with no integer hyperparameter (softmax) the data set.
+    """
+    ints = [h for h in entry.hyperparameters if h.kind is int]
+    if not ints:
+        return f"--data {ds.name}", "data with fewer features"
+    first = [h for h in ints if given.get(h.name) is not None] or ints
+    rest = [h for h in ints if h not in first]
+    text = ", ".join(f"{h.option} {hp[h.name]}" for h in first)
+    if rest:
+        text += " (" + ", ".join(f"{h.option} {hp[h.name]}" for h in rest) + ")"
+    return text, "a smaller " + " or ".join(h.option for h in ints)
+
+
+def _check_catalogue_size(entry, hp: dict, given: dict, ds, model, backend: str, only) -> None:
+    """Refuse, before building it, a catalogue too large for memory or (without --only) for MAX_CHECKS.
+
+    The catalogue is counted from the model's shape (:meth:`~eqalg.models.zoo.ZooEntry.catalogue_size`):
+    building it first is what exhausted memory (--hidden 20000 grew past 18 GB).
+    """
+    size = entry.catalogue_size(model)
+    what, smaller = _size_options(entry, hp, given, ds)
+    head = f"{what}: the symmetry catalogue would have about {size.transformations} transformations on " \
+           f"{size.parameters} parameters"
+    if size.nbytes > MAX_CATALOGUE_BYTES:
+        raise InvalidValueError(f"{head}, about {size.nbytes / 2 ** 30:.1f} GiB to build; at most "
+                                f"{MAX_CATALOGUE_BYTES / 2 ** 30:g} GiB (the whole catalogue is built before --only "
+                                f"selects from it): use {smaller}, or the Python API")
+    n_checks = _checks_per_transformation(backend) * size.transformations
+    if not only and n_checks > MAX_CHECKS:
+        raise InvalidValueError(f"{head}, {n_checks} checks with --backend {backend}; at most {MAX_CHECKS}: "
+                                f"use {smaller}, or select transformations with --only PATTERN")
+
+
+def _names(names, limit: int = 20) -> str:
+    names = list(names)
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
               weight_decay: float = 0.0, seed: int = 0, backend: str = "both", target: str | None = None,
               task: str = "auto", only=None, tied: int = 0, zeroed: int = 0, **hyperparameters):
@@ -205,8 +256,11 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     ``rank``, ``key_dim``, ``bias``; ``None`` = default). A bias-free homogeneous model also gets
     its homogeneity rows and norm law; ``tied`` / ``zeroed`` add symmetric points (two-layer MLP).
 
-    The job refuses models with more than 10⁶ parameters and runs of more than 20 000 checks
-    (select transformations with ``only``) instead of running for hours or exhausting memory.
+    The job refuses models with more than 10⁶ parameters, runs of more than 20 000 checks
+    (select transformations with ``only``) and symmetry catalogues whose estimated memory
+    exceeds 2 GiB (counted from the model's shape before anything is built; the whole
+    catalogue is built before ``only`` selects from it) instead of running for hours or
+    exhausting memory.
 
     Raises
     ------
@@ -230,22 +284,26 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
             raise InvalidValueError(f"tied, zeroed: symmetric points need a two-layer MLP (--model mlp --depth 2), "
                                     f"got {type(m).__name__}")
         validate_symmetric_points(m, tied, zeroed)
+    _check_catalogue_size(entry, hp, hyperparameters, ds, m, backend, only)
     rows = ctrl = {}
     if getattr(m, "homogeneity_degree", None) is not None and hasattr(m, "equivariances"):
         # bias-free homogeneous network: Euler identities (M1)-(M4) with wrong-degree controls
         rows = {k: v for k, v in m.equivariances().items() if k.startswith("homogeneity")}
         ctrl = {k: v for k, v in m.equivariance_controls().items() if k.startswith("homogeneity")}
-    syms, ctrls = _select({**m.symmetries(), **rows}, only), _select({**m.controls(), **ctrl}, only)
+    catalogue, controls = m.symmetries(), m.controls()
+    syms, ctrls = _select({**catalogue, **rows}, only), _select({**controls, **ctrl}, only)
     if only and not (syms or ctrls):
         raise InvalidValueError(f"only: no transformation matches {', '.join(only)}; "
-                                f"the catalogue has {', '.join(list(m.symmetries()) + list(m.controls()))}")
-    backends = 2 if backend == "both" else 1
-    n_checks = 2 * 2 * backends * (len(syms) + len(ctrls))
+                                f"the catalogue has {_names(list(catalogue) + list(controls))}")
+    del controls
+    n_checks = _checks_per_transformation(backend) * (len(syms) + len(ctrls))
     if n_checks > MAX_CHECKS:
         raise InvalidValueError(f"this run would evaluate {n_checks} checks ({len(syms) + len(ctrls)} "
                                 f"transformations); select some with --only PATTERN (limit {MAX_CHECKS})")
     theta0 = m.init_params(np.random.default_rng(seed))
-    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m).items()]
+    # drift laws are tracked whatever --only selects; the built catalogue is reused, not rebuilt
+    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m, catalogue).items()]
+    del catalogue
     if rows:
         quantities.append(homogeneity_norm_law(m))          # exact discrete-time rate law of ½‖θ‖² (B4)
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
