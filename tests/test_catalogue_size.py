@@ -193,3 +193,14 @@ def test_defaults_and_readme_examples_are_within_the_limits():
         ds = load_dataset(args.data or entry.default_data)
         model = entry.build(ds, **hp)
         check_cli._check_catalogue_size(entry, hp, given, ds, model, args.backend, args.only)   # raises if refused
+
+
+def test_running_out_of_memory_anyway_is_a_one_line_error(monkeypatch, capsys):
+    # the limits are estimates: a MemoryError that still happens gets no traceback
+    def out_of_memory(**kwargs):
+        raise MemoryError("matrix: out of memory in the sparse LU of a 9x9 matrix")
+    monkeypatch.setattr(check_cli, "check_job", out_of_memory)
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["eqalg check: error: out of memory (matrix: out of memory in the sparse LU of a 9x9 matrix); "
+                   "use smaller hyperparameters or data, or the Python API"]
