@@ -1,5 +1,7 @@
 """Bundled, synthetic and CSV data sets."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,52 @@ def test_make_sequences_teacher_key_dim_is_bounded_by_the_embedding():
     with pytest.raises(InvalidValueError, match="teacher_key_dim: expected at most embed_dim = 3"):
         eqalg.make_sequences(embed_dim=3, teacher_key_dim=4)
     assert eqalg.make_sequences(embed_dim=3, teacher_key_dim=3).X.shape[-1] == 3
+
+
+def test_extreme_values_are_standardized_not_wrecked(tmp_path, recwarn):
+    # 1e308 overflowed the variance: column a became all zeros (with a numpy warning) and training went on
+    ds = load_csv(_write(tmp_path, "a,b,label\n1e308,2,x\n-1e308,3,y\n4,5,x\n6,1,y\n"))
+    np.testing.assert_allclose(ds.X[:, 0], [np.sqrt(2), -np.sqrt(2), 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ds.X.std(axis=0), 1.0)
+    # the same for a regression target (it was fitted as a wrecked column, exit status 0)
+    ds = load_csv(_write(tmp_path, "a,b,t\n1,3,1e308\n2,1,-1e308\n3,4,5\n4,2,6\n"))
+    np.testing.assert_allclose(ds.Y[:, 0], [np.sqrt(2), -np.sqrt(2), 0.0, 0.0], atol=1e-12)
+    # a subnormal value is a spread, not a constant column ("every value is 9.99989e-321" was false)
+    ds = load_csv(_write(tmp_path, "a,b,t\n1e-320,1,2\n0,2,3\n0,3,1\n0,4,5\n"))
+    np.testing.assert_allclose(ds.X[:, 0], [np.sqrt(3), -1 / np.sqrt(3), -1 / np.sqrt(3), -1 / np.sqrt(3)])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_extreme_values_end_to_end_in_the_cli(tmp_path, capsys):
+    path = _write(tmp_path, "a,b,label\n1e308,2,x\n-1e308,3,y\n4,5,x\n6,1,y\n")
+    with np.errstate(over="raise", invalid="raise", divide="raise"):       # no overflow anywhere on the way
+        assert main(["check", "--data", str(path), "--hidden", "3", "--steps", "5", "--quiet"]) == 0
+
+
+def test_standardize_matches_the_textbook_formula_bit_for_bit():
+    # the power-of-two scaling is exact: ordinary data give the same numbers as before
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        scale = 10.0 ** rng.integers(-100, 100, 4)
+        a = (rng.standard_normal((30, 4)) + 5 * rng.standard_normal(4)) * scale
+        np.testing.assert_array_equal(eqalg.datasets.standardize(a), (a - a.mean(axis=0)) / a.std(axis=0))
+
+
+@pytest.mark.parametrize("column,reason", [
+    ("1e-320,1e-320,1e-320", "column 'a': constant (every value is 1e-320)"),
+    ("-1e308,-1e308,-1e308", "column 'a': constant (every value is -1e+308)"),
+    ("0,0,0", "column 'a': constant (every value is 0.0)"),
+    ("1,1.0000000000000002,1", "column 'a': constant to round-off (its values range from 1.0 to 1.0000000000000002"),
+])
+def test_constant_columns_are_reported_with_their_actual_values(tmp_path, column, reason):
+    rows = "\n".join(f"{v},{i},{i * i}" for i, v in enumerate(column.split(",")))
+    with pytest.raises(InvalidValueError, match=re.escape(reason)):
+        load_csv(_write(tmp_path, "a,b,t\n" + rows + "\n"))
+
+
+def test_standardize_refuses_non_finite_values_naming_the_column():
+    from eqalg.datasets import standardize
+    with pytest.raises(NonFiniteError, match="column 'v': non-finite value nan"):
+        standardize(np.array([[1.0, 2.0], [2.0, np.nan]]), ["u", "v"])
+    with pytest.raises(NonFiniteError, match="column 1: non-finite value inf"):
+        standardize(np.array([[1.0, 2.0], [2.0, np.inf]]))

@@ -1,6 +1,7 @@
 """Load a user's CSV file (header row, numeric features, numeric or label target) as a Dataset.
 
-Features are standardized like the bundled data; the target is one-hot encoded for
+Features are standardized like the bundled data (robustly: values near ±1e308 or subnormal
+ones are handled, :func:`~eqalg.datasets.standardize`); the target is one-hot encoded for
 classification or standardized for regression. Every malformed input raises an eqalg exception
 naming the file, the column and the row: a missing file or column, an empty file, a row with the
 wrong number of fields, a missing, non-numeric or non-finite feature value, a constant feature
@@ -81,7 +82,8 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
     ------
     InvalidValueError
         The file cannot be read; a feature value is missing or not a number; a feature column
-        or a regression target is constant (nothing to standardize or to fit); a regression
+        or a regression target is constant, also to round-off (nothing to standardize or to fit;
+        the message gives its values); a regression
         target is not numeric; a classification target has fewer than two classes.
         A column of the header has an empty name.
     ShapeError
