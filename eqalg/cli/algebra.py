@@ -26,7 +26,7 @@ from ..models.softmax import SoftmaxRegression
 from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conserved_quantities
 from ..predictions.counting import conservation_law_count
 from ..transforms.lie import LieAlgebra
-from .check import json_path, nonnegative_float, positive_float, positive_int, seed_int
+from .check import json_path, nonnegative_float, positive_float, positive_int, seed_int, write_output
 
 __all__ = ["register", "run_algebra", "algebra_job", "MODELS"]
 
@@ -233,6 +233,8 @@ def run_algebra(args) -> int:
           f"{r['orbit_dimension']['random']} (random) / {r['orbit_dimension']['trained']} (trained), "
           f"conservation-law count {count if count is not None else 'n/a'}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(r, fh, indent=2, allow_nan=True)
+        def write(path):
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(r, fh, indent=2, allow_nan=True)
+        write_output("--json", args.json, write)
     return 0

@@ -38,7 +38,7 @@ from ..report import check
 
 __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
            "hyperparameter_options", "data_spec", "order_int", "steps_int", "seed_int",
-           "json_path", "count_int"]
+           "json_path", "write_output", "count_int"]
 
 MODELS = tuple(ZOO)
 
@@ -89,17 +89,59 @@ def seed_int(text: str) -> int:
 
 
 def json_path(text: str) -> str:
-    """argparse type: a file path whose directory exists and is writable (checked before the run)."""
+    """argparse type: an output file path that can be written (checked before the run).
+
+    Used by every output option (``--json``, ``--graphml``, ``--dot``); argparse prefixes the
+    message with the option. The path must not be empty or a directory; its directory must exist
+    and be a directory; an existing file must be writable, and a new one is created and removed
+    again, so that file systems that refuse new files (``/proc``, ``/sys``, read-only mounts) are
+    caught now, not after the run. What only a write reveals (``/dev/full``) is reported by
+    :func:`write_output`, naming the option too.
+    """
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a file path, got an empty string")
-    directory = os.path.dirname(os.path.abspath(text))
-    if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    directory = os.path.dirname(os.path.abspath(text)) or os.sep
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, expected a file path")
+    if not os.path.isdir(directory):
+        # name the first component that is missing or not a directory ('/etc/passwd' in /etc/passwd/x.json)
+        part = directory
+        while not os.path.exists(part) and os.path.dirname(part) != part:
+            part = os.path.dirname(part)
+        if os.path.exists(part) and not os.path.isdir(part):
+            raise argparse.ArgumentTypeError(f"{part!r} is not a directory (it is a file), so {text!r} cannot be "
+                                             "created")
+        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    if os.path.exists(text):
+        if not os.access(text, os.W_OK):
+            raise argparse.ArgumentTypeError(f"{text!r} is not writable")
+        return text                     # not opened: it may be a device or a FIFO (/dev/stdout)
     if not os.access(directory, os.W_OK):
         raise argparse.ArgumentTypeError(f"directory {directory!r} is not writable")
+    try:
+        with open(text, "x", encoding="utf-8"):
+            pass
+        os.remove(text)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot create {text!r}: {exc.strerror or exc}") from None
     return text
+
+
+def write_output(option: str, path: str, write) -> None:
+    """Call ``write(path)``; an OSError becomes an error naming the option and the path.
+
+    The path was checked before the run (:func:`json_path`), but only a write reveals some
+    failures (a full disk, ``/dev/full``).
+
+    Raises
+    ------
+    InvalidValueError
+        ``write`` raised an OSError.
+    """
+    try:
+        write(path)
+    except OSError as exc:
+        raise InvalidValueError(f"{option}: cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _float(text: str, allow_zero: bool) -> float:
@@ -409,5 +451,5 @@ def run_check(args) -> int:
         print(f"  warning: {line}")
     print("OK" if s["ok"] else "FAILED")
     if args.json:
-        report.write_json(args.json)
+        write_output("--json", args.json, report.write_json)
     return 0 if s["ok"] else 1
