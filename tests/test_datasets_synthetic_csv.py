@@ -1,5 +1,6 @@
 """Bundled, synthetic and CSV data sets."""
 
+import os
 import re
 
 import numpy as np
@@ -227,3 +228,92 @@ def test_standardize_refuses_non_finite_values_naming_the_column():
         standardize(np.array([[1.0, 2.0], [2.0, np.nan]]), ["u", "v"])
     with pytest.raises(NonFiniteError, match="column 1: non-finite value inf"):
         standardize(np.array([[1.0, 2.0], [2.0, np.inf]]))
+
+
+def _never_open(monkeypatch, path):
+    """Fail the test if ``path`` is opened: /dev/zero or a FIFO must be refused before reading."""
+    import builtins
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if str(file) == str(path):
+            pytest.fail(f"{path} was opened")
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", guarded)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_devices_are_refused_before_reading(monkeypatch, capsys):
+    # --data /dev/zero read without end: 10.8 GB in 20 s
+    _never_open(monkeypatch, "/dev/zero")
+    assert main(["check", "--data", "/dev/zero"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["eqalg check: error: argument --data: '/dev/zero' is not a regular file (a device, pipe or socket), "
+                   "expected a CSV file"]
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_csv("/dev/zero")
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_dataset("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_opening_it(tmp_path, monkeypatch, capsys):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    _never_open(monkeypatch, fifo)                          # opening a FIFO would block
+    assert main(["check", "--data", str(fifo)]) == 2
+    assert f"argument --data: {str(fifo)!r} is not a regular file" in capsys.readouterr().err
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_csv(fifo)
+
+
+def test_directories_and_missing_files_are_refused_naming_data(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir.csv").mkdir()
+    for arg, reason in [(str(tmp_path), f"{str(tmp_path)!r} is a directory, expected a CSV file"),
+                        ("adir.csv", "'adir.csv' is a directory, expected a CSV file"),
+                        ("missing.csv", "cannot read CSV file 'missing.csv': No such file or directory"),
+                        ("missing.txt", "cannot read CSV file 'missing.txt': No such file or directory"),
+                        ("mnist", "expected one of iris, wine, diabetes, synthetic-teacher, synthetic-lowrank, "
+                                  "synthetic-seq or the path of an existing CSV file (any extension), got 'mnist'")]:
+        assert main(["check", "--data", arg]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"eqalg check: error: argument --data: {reason}"]
+    with pytest.raises(InvalidValueError, match="is a directory"):
+        load_csv(tmp_path)
+
+
+def test_file_size_is_capped(tmp_path, capsys):
+    from eqalg.datasets.csvfile import MAX_CSV_BYTES
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:                             # sparse: takes no disk space
+        fh.truncate(MAX_CSV_BYTES + 1)
+    assert main(["check", "--data", str(big)]) == 2
+    assert (f"argument --data: CSV file {str(big)!r} has {MAX_CSV_BYTES + 1} bytes, more than the limit of "
+            f"{MAX_CSV_BYTES} (256 MiB)") in capsys.readouterr().err
+    small = _write(tmp_path, "a,b,y\n1,2,3\n2,1,4\n3,5,1\n")
+    with pytest.raises(InvalidValueError, match="more than the limit of 10 "):
+        load_csv(small, max_bytes=10)
+    assert load_csv(small, max_bytes=None).n_samples == 3        # controls: no limit, and the default
+    assert load_csv(small).n_samples == 3
+
+
+def test_csv_files_with_any_extension(tmp_path, monkeypatch, capsys):
+    # data.txt was refused without saying that the path had to end in .csv; any existing file is accepted
+    monkeypatch.chdir(tmp_path)
+    for name in ("data.txt", "data"):
+        _write(tmp_path, "a,b,y\n1,2,x\n2,1,y\n3,5,x\n4,0,y\n", name)
+        assert load_dataset(name).n_samples == 4
+        assert main(["check", "--data", name, "--hidden", "2", "--steps", "3", "--quiet"]) == 0
+    _write(tmp_path, "a,b,y\n1,2,x\n2,1,y\n", "iris")
+    assert load_dataset("iris").n_samples == 150            # a data set name wins over a file of that name
+    assert load_dataset("./iris").n_samples == 2
+
+
+def test_line_numbers_count_blank_lines(tmp_path):
+    path = _write(tmp_path, "a,b,y\n\n1,2,3\n\n1,x,3\n")
+    with pytest.raises(InvalidValueError, match="line 5, column 'b': non-numeric value 'x'"):
+        load_csv(path)
+    path = _write(tmp_path, "a,b,y\n\n1,2,3\n\n1,2,\n")
+    with pytest.raises(InvalidValueError, match="line 5, target column 'y': missing value"):
+        load_csv(path)

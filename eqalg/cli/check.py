@@ -28,7 +28,7 @@ import numpy as np
 
 from ..backends.base import BACKEND_NAMES
 from ..datasets import DATASETS, load_dataset
-from ..datasets.csvfile import TASKS
+from ..datasets.csvfile import TASKS, csv_path_problem
 from ..dynamics import gradient_descent
 from ..errors import InvalidValueError
 from ..models.zoo import ZOO, conserved_generators, get_entry
@@ -156,10 +156,21 @@ def _float(text: str, allow_zero: bool) -> float:
 
 
 def data_spec(text: str) -> str:
-    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path."""
-    if text in DATASETS or text.lower().endswith(".csv") or os.sep in text:
+    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path.
+
+    A path may have any extension. It is checked before the run: it must exist and be a
+    regular file (not a directory or a device such as ``/dev/zero``, which never ends) of at
+    most :data:`~eqalg.datasets.csvfile.MAX_CSV_BYTES`.
+    """
+    if text in DATASETS:
         return text
-    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or a path to a CSV file, got {text!r}")
+    if os.path.exists(text) or os.path.splitext(text)[1] or os.sep in text:     # path-like: say what is wrong
+        problem = csv_path_problem(text)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or the path of an existing CSV file "
+                                     f"(any extension), got {text!r}")
 
 
 def positive_float(text: str) -> float:

@@ -286,7 +286,8 @@ DATASETS = {"iris": load_iris, "wine": load_wine, "diabetes": load_diabetes,
 
 
 def _looks_like_path(name: str) -> bool:
-    return name.lower().endswith(".csv") or os.sep in name or (os.altsep is not None and os.altsep in name)
+    # data set names have no extension and no separator: data.txt is a (possibly missing) file
+    return bool(os.path.splitext(name)[1]) or os.sep in name or (os.altsep is not None and os.altsep in name)
 
 
 def load_dataset(name: str, *, target: str | None = None, task: str = "auto") -> Dataset:
@@ -296,8 +297,9 @@ def load_dataset(name: str, *, target: str | None = None, task: str = "auto") ->
     ----------
     name : str
         ``iris``, ``wine``, ``diabetes``, ``synthetic-teacher``, ``synthetic-lowrank``,
-        ``synthetic-seq``, or a path to a CSV file (ending in ``.csv`` or containing a path
-        separator).
+        ``synthetic-seq``, or a path to a CSV file with any extension (a name with an
+        extension or a path separator is a path: a missing file is an error saying so). A data set name wins over a file of the same name (``./iris`` is
+        the file).
     target, task
         For CSV files only: the target column and the task (see :func:`load_csv`).
 
@@ -317,7 +319,8 @@ def load_dataset(name: str, *, target: str | None = None, task: str = "auto") ->
             raise InvalidValueError(f"{', '.join(f'{n} (--{n})' for n in given)}: {verb} only to CSV files, "
                                     f"not to the data set {name!r}")
         return DATASETS[name]()
-    if _looks_like_path(name):
+    if _looks_like_path(name) or os.path.exists(name):
         return load_csv(name, target, task=task)
-    raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)} or a path to a CSV file; got {name!r}")
+    raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)} or the path of an existing CSV file "
+                           f"(any extension); got {name!r}")
 
