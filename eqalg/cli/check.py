@@ -209,7 +209,8 @@ def register(sub) -> None:
     for name, (h, models) in hyperparameter_options().items():
         defaults = sorted({str(ZOO[m].defaults()[name]) for m in models})
         default = defaults[0] if len(defaults) == 1 else "model-dependent"
-        text = f"{h.help} (models: {', '.join(models)}; default: {default})"
+        limit = f"; at most {h.maximum}" if h.maximum is not None else ""
+        text = f"{h.help} (models: {', '.join(models)}; default: {default}{limit})"
         if h.kind is bool:
             p.add_argument(h.option, dest=name, default=None, action=argparse.BooleanOptionalAction, help=text)
         elif h.kind is int:
@@ -219,7 +220,8 @@ def register(sub) -> None:
     p.add_argument("--steps", type=steps_int, default=None,
                    help="gradient-descent steps (default: model-dependent, 2000 for mlp)")
     p.add_argument("--lr", type=positive_float, default=None, help="step size (default: model-dependent, 0.05 for mlp)")
-    p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
+    p.add_argument("--weight-decay", type=nonnegative_float, default=0.0,
+                   help="weight decay λ (default: 0; lr·λ must stay below 2)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization (default: 0)")
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
                    help="derivative backend(s) (default: both)")
@@ -290,6 +292,43 @@ def _check_catalogue_size(entry, hp: dict, given: dict, ds, model, backend: str,
                                 f"use {smaller}, or select transformations with --only PATTERN")
 
 
+#: A finite loss that grew by more than this factor (over max(initial loss, 1)) is divergence: weight
+#: decay with lr·λ near 2 or a large step can blow θ up to 1e86 without ever overflowing the loss.
+DIVERGENCE_FACTOR = 1e6
+
+
+def check_weight_decay(lr: float, weight_decay: float) -> None:
+    """Refuse lr·λ ≥ 2: each step multiplies θ by 1 − lr·λ, of modulus ≥ 1, on top of the gradient step.
+
+    Gradient descent with weight decay is θ ← (1 − lr·λ) θ − lr ∇L(θ); with lr·λ ≥ 2 the decay
+    term alone no longer contracts θ (it flips its sign and grows it), so training diverges.
+
+    Raises
+    ------
+    InvalidValueError
+        ``lr * weight_decay >= 2``, naming ``--weight-decay`` and the largest accepted value.
+    """
+    if lr * weight_decay >= 2:
+        raise InvalidValueError(f"weight_decay (--weight-decay): {weight_decay:g} with lr {lr:g} makes each step "
+                                f"multiply θ by 1 − lr·λ = {1 - lr * weight_decay:.3g}, so gradient descent diverges; "
+                                f"expected lr·λ < 2, i.e. a weight decay below {2 / lr:.3g}")
+
+
+def check_not_diverged(losses, lr: float, weight_decay: float) -> None:
+    """Refuse a finite loss that grew by more than :data:`DIVERGENCE_FACTOR`: training diverged.
+
+    Raises
+    ------
+    TrainingDivergedError
+    """
+    from ..dynamics import TrainingDivergedError
+
+    if losses[-1] > DIVERGENCE_FACTOR * max(losses[0], 1.0):
+        decay = f" or the weight decay (now {weight_decay:g})" if weight_decay else ""
+        raise TrainingDivergedError(f"training diverged: the loss grew from {losses[0]:.4g} to {losses[-1]:.4g} in "
+                                    f"{len(losses) - 1} steps; lower lr (now {lr}){decay}")
+
+
 def _names(names, limit: int = 20) -> str:
     names = list(names)
     more = f", ... ({len(names)} in all)" if len(names) > limit else ""
@@ -326,12 +365,14 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     entry = get_entry(model)
     hp = entry.resolve(hyperparameters)
     ds = load_dataset(data or entry.default_data, target=target, task=task)
+    _check_classes(ds)
     m = entry.build(ds, **hp)
     if m.space.size > MAX_PARAMETERS:
         raise InvalidValueError(f"model: {m.space.size} parameters exceed the command line's limit of "
                                 f"{MAX_PARAMETERS}; use the Python API for larger models")
     steps = entry.steps if steps is None else steps
     lr = entry.lr if lr is None else lr
+    check_weight_decay(lr, weight_decay)
     if tied or zeroed:
         if not all(hasattr(m, a) for a in ("tie_neurons", "zero_neurons", "discrete_symmetry_group")):
             raise InvalidValueError(f"tied, zeroed: symmetric points need a two-layer MLP (--model mlp --depth 2), "
@@ -360,9 +401,11 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     if rows:
         quantities.append(homogeneity_norm_law(m))          # exact discrete-time rate law of ½‖θ‖² (B4)
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
+    check_not_diverged(traj.losses, lr, weight_decay)
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
-    report.warnings = _target_warnings(entry, ds, target) + _training_warnings(m, traj) + _trivial_warnings(report)
+    report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _training_warnings(m, theta0, traj)
+                       + _trivial_warnings(report))
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -389,12 +432,74 @@ def _target_warnings(entry, ds, target) -> list:
     return [f"{head}: the target column {column!r} ({how}) is left out of the matrix"]
 
 
-def _training_warnings(model, traj) -> list:
+#: Relative change of the loss (and of θ) below which training counts as not having changed it: round-off.
+_UNCHANGED_RTOL = 1e-12
+
+
+def _class_counts(ds):
+    """Samples per class of a CSV classification data set, else None (bundled sets are known good)."""
+    if ds.task != "classification" or ds.labels is None or "path" not in ds.meta:
+        return None
+    return np.bincount(ds.labels)
+
+
+def _check_classes(ds) -> None:
+    """Refuse a CSV classification target whose every class has a single sample: nothing to learn.
+
+    That is what ``--task classification`` makes of a continuous target (one class per value).
+    """
+    counts = _class_counts(ds)
+    if counts is None or not np.all(counts == 1):
+        return
+    numeric = all(_is_number(c) for c in ds.target_names)
+    advice = ("a continuous target needs --task regression" if numeric
+              else "is it a label column? choose one with --target")
+    raise InvalidValueError(f"task (--task): classification of the target column {ds.meta['target']!r} of "
+                            f"{ds.meta['path']!r} would make {len(counts)} classes of a single sample each (all "
+                            f"{ds.n_samples} {'values' if numeric else 'labels'} are distinct), from which nothing "
+                            f"can be learned; {advice}")
+
+
+def _class_warnings(ds) -> list:
+    """Say when a CSV classification target looks continuous: most classes have a single sample."""
+    counts = _class_counts(ds)
+    single = 0 if counts is None else int(np.sum(counts == 1))
+    if 2 * single <= (0 if counts is None else len(counts)):
+        return []
+    numeric = all(_is_number(c) for c in ds.target_names)
+    advice = ("numeric values like these are better fitted with --task regression (the default for a numeric "
+              "target)" if numeric else "is the target column (--target) a label?")
+    return [f"target column {ds.meta['target']!r} (classification): {len(counts)} classes for {ds.n_samples} samples, "
+            f"{single} of them with a single sample; {advice}"]
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _training_warnings(model, theta0, traj) -> list:
     """Reasons to distrust the trained point as a *generic* point (they do not change verdicts)."""
     out = []
-    if not traj.losses[-1] < traj.losses[0]:
-        out.append(f"training did not lower the loss ({traj.losses[0]:.4g} -> {traj.losses[-1]:.4g}); "
-                   "the step size may be too large")
+    first, last = traj.losses[0], traj.losses[-1]
+    if abs(last - first) <= _UNCHANGED_RTOL * abs(first):
+        # nothing happened: a step too small to move θ (lr 1e-300: θ − lr g == θ), or a flat start
+        moved = np.linalg.norm(traj.theta - theta0) / max(np.linalg.norm(theta0), np.finfo(float).tiny)
+        if moved <= _UNCHANGED_RTOL:
+            out.append(f"training did not change the loss ({first:.4g} -> {last:.4g}) and moved the parameters by "
+                       f"{moved:.1e} of their norm in {traj.steps} steps: the step size (lr {traj.lr:g}) is too "
+                       "small; the trained point is the initial point")
+        else:
+            out.append(f"training did not change the loss ({first:.4g} -> {last:.4g}) although the parameters "
+                       f"moved ({moved:.1e} of their norm): the loss is flat there, e.g. at a critical point")
+    elif not last < first:
+        decay = (f", or the weight decay ({traj.weight_decay:g}) so strong that it pulls the parameters towards 0"
+                 if traj.weight_decay else "")
+        out.append(f"training did not lower the loss ({first:.4g} -> {last:.4g}); the step size may be too large"
+                   + decay)
     inactive = getattr(model, "inactive_units", None)
     if inactive is not None:
         dead = inactive(traj.theta)
