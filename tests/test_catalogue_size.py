@@ -184,9 +184,9 @@ def test_defaults_and_readme_examples_are_within_the_limits():
     commands = _readme_check_commands()
     assert len(commands) >= 10
     for argv in [[]] + [[f"--model={name}"] for name in ZOO] + commands:
+        if "mydata.csv" in argv:
+            continue                                        # a placeholder, not a file
         args = build_parser().parse_args(["check", *argv])
-        if args.data and args.data.endswith(".csv"):
-            continue                                        # mydata.csv is a placeholder
         entry = get_entry(args.model)
         given = {name: getattr(args, name) for name in check_cli.hyperparameter_options()}
         hp = entry.resolve(given)
