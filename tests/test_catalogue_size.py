@@ -204,3 +204,10 @@ def test_running_out_of_memory_anyway_is_a_one_line_error(monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["eqalg check: error: out of memory (matrix: out of memory in the sparse LU of a 9x9 matrix); "
                    "use smaller hyperparameters or data, or the Python API"]
+
+
+def test_the_readme_quotes_the_current_message(capsys):
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert main(["check", "--hidden", "20000", "--steps", "10"]) == 2
+    message = capsys.readouterr().err.split("error: ", 1)[1].split("; at most")[0]
+    assert message in text
