@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import eqalg
@@ -154,3 +155,98 @@ def test_cross_entropy_on_non_probability_targets_names_the_loss():
     with pytest.raises(eqalg.errors.InvalidValueError, match="loss: cross_entropy expects targets Y .* use loss='mse'"):
         TwoLayerMLP(ds.X, ds.Y, 3, "tanh", "cross_entropy")
     assert main(["check", "--data", "diabetes", "--loss", "mse", "--steps", "5", "--quiet"]) == 0   # control
+
+
+def test_a_step_too_small_is_not_called_too_large(tmp_path, capsys):
+    # --lr 1e-300 leaves θ unchanged (θ − lr g == θ); it warned "the step size may be too large"
+    path = tmp_path / "r.json"
+    assert main(["check", "--lr", "1e-300", "--steps", "20", "--quiet", "--json", str(path)]) == 0
+    warnings = json.loads(path.read_text())["warnings"]
+    assert any("training did not change the loss" in w and "(lr 1e-300) is too small" in w for w in warnings)
+    assert not any("too large" in w for w in warnings)
+    # control: a loss that rose still points at a large step
+    assert main(["check", "--lr", "10", "--quiet", "--json", str(path)]) == 1
+    assert any("did not lower the loss" in w and "may be too large" in w for w in json.loads(path.read_text())["warnings"])
+
+
+@pytest.mark.parametrize("command", [["check"], ["algebra"]])
+def test_weight_decay_that_diverges_is_refused_before_training(command, monkeypatch, capsys):
+    # --weight-decay 1e10 drove the loss to 3.9e173 without a divergence error, leaking an overflow warning
+    import warnings
+
+    from eqalg.cli import check as check_cli
+    monkeypatch.setattr(check_cli, "gradient_descent", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr("eqalg.cli.algebra.gradient_descent", lambda *a, **k: pytest.fail("trained"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert main([*command, "--weight-decay", "1e10", "--steps", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "weight_decay (--weight-decay): 1e+10 with lr 0.05" in err[0]
+    assert "1 − lr·λ = -5e+08" in err[0] and "a weight decay below 40" in err[0]
+
+
+def test_finite_divergence_is_reported(monkeypatch, capsys):
+    from eqalg.cli import check as check_cli
+    from eqalg.dynamics import TrainingDivergedError
+    with pytest.raises(TrainingDivergedError, match="the loss grew from 1 to 1e\\+07 in 1 steps; lower lr"):
+        check_cli.check_not_diverged(np.array([1.0, 1e7]), 0.1, 0.0)
+    check_cli.check_not_diverged(np.array([1.0, 1e5]), 0.1, 0.0)         # control: growth, not divergence
+    check_cli.check_not_diverged(np.array([1e-3, 1e5]), 0.1, 0.0)
+    # end to end: --lr 10 raises the loss 1.001 -> 1.04; with a 1.01-fold threshold that is divergence
+    monkeypatch.setattr(check_cli, "DIVERGENCE_FACTOR", 1.01)
+    assert main(["check", "--lr", "10", "--weight-decay", "0.01", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "training diverged: the loss grew from 1.001 to" in err and "or the weight decay (now 0.01)" in err
+
+
+def test_readme_and_help_give_the_depth_limit(capsys):
+    from pathlib import Path
+
+    from eqalg.models.zoo import MAX_DEPTH
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"`--depth` at most {MAX_DEPTH}, the other integer hyperparameters at most\n  10⁶" in readme
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    assert f"at most {MAX_DEPTH})" in " ".join(capsys.readouterr().out.split())
+    assert main(["check", "--depth", str(MAX_DEPTH + 1)]) == 2
+    assert f"depth: expected at most {MAX_DEPTH}" in capsys.readouterr().err
+
+
+def _continuous_csv(tmp_path, y):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((len(y), 3))
+    path = tmp_path / "cont.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,c,y", comments="")
+    return path
+
+
+def test_classification_of_a_continuous_target(tmp_path, capsys):
+    # --task classification on 60 distinct values made 60 one-sample classes, silently
+    y = np.random.default_rng(1).standard_normal(60)
+    path = _continuous_csv(tmp_path, y)
+    assert main(["check", "--data", str(path), "--task", "classification", "--steps", "5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("error: task (--task): classification of the target column 'y' of "
+                              f"{str(path)!r} would make 60 classes of a single sample each (all 60 values are "
+                              "distinct)") in err[0] and "--task regression" in err[0]
+    # mostly one-sample classes: a warning in the report
+    path = _continuous_csv(tmp_path, np.r_[np.round(y[:40]), y[40:]])
+    report = tmp_path / "r.json"
+    assert main(["check", "--data", str(path), "--task", "classification", "--hidden", "2", "--steps", "5",
+                 "--quiet", "--json", str(report)]) in (0, 1)
+    warnings = json.loads(report.read_text())["warnings"]
+    assert any(w.startswith("target column 'y' (classification): ") and "--task regression" in w for w in warnings)
+    # control: numeric class labels with several samples each give no such warning
+    path = _continuous_csv(tmp_path, np.arange(60) % 3)
+    assert main(["check", "--data", str(path), "--task", "classification", "--hidden", "2", "--steps", "5",
+                 "--quiet", "--json", str(report)]) in (0, 1)
+    assert not any("target column" in w for w in json.loads(report.read_text())["warnings"])
+
+
+def test_classification_of_an_identifier_column(tmp_path, capsys):
+    path = tmp_path / "people.csv"
+    path.write_text("a,b,name\n1,2,ann\n2,1,bob\n3,5,cy\n4,4,dee\n")
+    assert main(["check", "--data", str(path), "--steps", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "would make 4 classes of a single sample each (all 4 labels are distinct)" in err
+    assert "is it a label column? choose one with --target" in err

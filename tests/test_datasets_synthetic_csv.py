@@ -1,5 +1,8 @@
 """Bundled, synthetic and CSV data sets."""
 
+import os
+import re
+
 import numpy as np
 import pytest
 
@@ -176,3 +179,141 @@ def test_make_sequences_teacher_key_dim_is_bounded_by_the_embedding():
     with pytest.raises(InvalidValueError, match="teacher_key_dim: expected at most embed_dim = 3"):
         eqalg.make_sequences(embed_dim=3, teacher_key_dim=4)
     assert eqalg.make_sequences(embed_dim=3, teacher_key_dim=3).X.shape[-1] == 3
+
+
+def test_extreme_values_are_standardized_not_wrecked(tmp_path, recwarn):
+    # 1e308 overflowed the variance: column a became all zeros (with a numpy warning) and training went on
+    ds = load_csv(_write(tmp_path, "a,b,label\n1e308,2,x\n-1e308,3,y\n4,5,x\n6,1,y\n"))
+    np.testing.assert_allclose(ds.X[:, 0], [np.sqrt(2), -np.sqrt(2), 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ds.X.std(axis=0), 1.0)
+    # the same for a regression target (it was fitted as a wrecked column, exit status 0)
+    ds = load_csv(_write(tmp_path, "a,b,t\n1,3,1e308\n2,1,-1e308\n3,4,5\n4,2,6\n"))
+    np.testing.assert_allclose(ds.Y[:, 0], [np.sqrt(2), -np.sqrt(2), 0.0, 0.0], atol=1e-12)
+    # a subnormal value is a spread, not a constant column ("every value is 9.99989e-321" was false)
+    ds = load_csv(_write(tmp_path, "a,b,t\n1e-320,1,2\n0,2,3\n0,3,1\n0,4,5\n"))
+    np.testing.assert_allclose(ds.X[:, 0], [np.sqrt(3), -1 / np.sqrt(3), -1 / np.sqrt(3), -1 / np.sqrt(3)])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_extreme_values_end_to_end_in_the_cli(tmp_path, capsys):
+    path = _write(tmp_path, "a,b,label\n1e308,2,x\n-1e308,3,y\n4,5,x\n6,1,y\n")
+    with np.errstate(over="raise", invalid="raise", divide="raise"):       # no overflow anywhere on the way
+        assert main(["check", "--data", str(path), "--hidden", "3", "--steps", "5", "--quiet"]) == 0
+
+
+def test_standardize_matches_the_textbook_formula_bit_for_bit():
+    # the power-of-two scaling is exact: ordinary data give the same numbers as before
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        scale = 10.0 ** rng.integers(-100, 100, 4)
+        a = (rng.standard_normal((30, 4)) + 5 * rng.standard_normal(4)) * scale
+        np.testing.assert_array_equal(eqalg.datasets.standardize(a), (a - a.mean(axis=0)) / a.std(axis=0))
+
+
+@pytest.mark.parametrize("column,reason", [
+    ("1e-320,1e-320,1e-320", "column 'a': constant (every value is 1e-320)"),
+    ("-1e308,-1e308,-1e308", "column 'a': constant (every value is -1e+308)"),
+    ("0,0,0", "column 'a': constant (every value is 0.0)"),
+    ("1,1.0000000000000002,1", "column 'a': constant to round-off (its values range from 1.0 to 1.0000000000000002"),
+])
+def test_constant_columns_are_reported_with_their_actual_values(tmp_path, column, reason):
+    rows = "\n".join(f"{v},{i},{i * i}" for i, v in enumerate(column.split(",")))
+    with pytest.raises(InvalidValueError, match=re.escape(reason)):
+        load_csv(_write(tmp_path, "a,b,t\n" + rows + "\n"))
+
+
+def test_standardize_refuses_non_finite_values_naming_the_column():
+    from eqalg.datasets import standardize
+    with pytest.raises(NonFiniteError, match="column 'v': non-finite value nan"):
+        standardize(np.array([[1.0, 2.0], [2.0, np.nan]]), ["u", "v"])
+    with pytest.raises(NonFiniteError, match="column 1: non-finite value inf"):
+        standardize(np.array([[1.0, 2.0], [2.0, np.inf]]))
+
+
+def _never_open(monkeypatch, path):
+    """Fail the test if ``path`` is opened: /dev/zero or a FIFO must be refused before reading."""
+    import builtins
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if str(file) == str(path):
+            pytest.fail(f"{path} was opened")
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", guarded)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_devices_are_refused_before_reading(monkeypatch, capsys):
+    # --data /dev/zero read without end: 10.8 GB in 20 s
+    _never_open(monkeypatch, "/dev/zero")
+    assert main(["check", "--data", "/dev/zero"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["eqalg check: error: argument --data: '/dev/zero' is not a regular file (a device, pipe or socket), "
+                   "expected a CSV file"]
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_csv("/dev/zero")
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_dataset("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_opening_it(tmp_path, monkeypatch, capsys):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    _never_open(monkeypatch, fifo)                          # opening a FIFO would block
+    assert main(["check", "--data", str(fifo)]) == 2
+    assert f"argument --data: {str(fifo)!r} is not a regular file" in capsys.readouterr().err
+    with pytest.raises(InvalidValueError, match="not a regular file"):
+        load_csv(fifo)
+
+
+def test_directories_and_missing_files_are_refused_naming_data(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir.csv").mkdir()
+    for arg, reason in [(str(tmp_path), f"{str(tmp_path)!r} is a directory, expected a CSV file"),
+                        ("adir.csv", "'adir.csv' is a directory, expected a CSV file"),
+                        ("missing.csv", "cannot read CSV file 'missing.csv': No such file or directory"),
+                        ("missing.txt", "cannot read CSV file 'missing.txt': No such file or directory"),
+                        ("mnist", "expected one of iris, wine, diabetes, synthetic-teacher, synthetic-lowrank, "
+                                  "synthetic-seq or the path of an existing CSV file (any extension), got 'mnist'")]:
+        assert main(["check", "--data", arg]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"eqalg check: error: argument --data: {reason}"]
+    with pytest.raises(InvalidValueError, match="is a directory"):
+        load_csv(tmp_path)
+
+
+def test_file_size_is_capped(tmp_path, capsys):
+    from eqalg.datasets.csvfile import MAX_CSV_BYTES
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:                             # sparse: takes no disk space
+        fh.truncate(MAX_CSV_BYTES + 1)
+    assert main(["check", "--data", str(big)]) == 2
+    assert (f"argument --data: CSV file {str(big)!r} has {MAX_CSV_BYTES + 1} bytes, more than the limit of "
+            f"{MAX_CSV_BYTES} (256 MiB)") in capsys.readouterr().err
+    small = _write(tmp_path, "a,b,y\n1,2,3\n2,1,4\n3,5,1\n")
+    with pytest.raises(InvalidValueError, match="more than the limit of 10 "):
+        load_csv(small, max_bytes=10)
+    assert load_csv(small, max_bytes=None).n_samples == 3        # controls: no limit, and the default
+    assert load_csv(small).n_samples == 3
+
+
+def test_csv_files_with_any_extension(tmp_path, monkeypatch, capsys):
+    # data.txt was refused without saying that the path had to end in .csv; any existing file is accepted
+    monkeypatch.chdir(tmp_path)
+    for name in ("data.txt", "data"):
+        _write(tmp_path, "a,b,y\n1,2,x\n2,1,y\n3,5,x\n4,0,y\n", name)
+        assert load_dataset(name).n_samples == 4
+        assert main(["check", "--data", name, "--hidden", "2", "--steps", "3", "--quiet"]) == 0
+    _write(tmp_path, "a,b,y\n1,2,x\n2,1,y\n", "iris")
+    assert load_dataset("iris").n_samples == 150            # a data set name wins over a file of that name
+    assert load_dataset("./iris").n_samples == 2
+
+
+def test_line_numbers_count_blank_lines(tmp_path):
+    path = _write(tmp_path, "a,b,y\n\n1,2,3\n\n1,x,3\n")
+    with pytest.raises(InvalidValueError, match="line 5, column 'b': non-numeric value 'x'"):
+        load_csv(path)
+    path = _write(tmp_path, "a,b,y\n\n1,2,3\n\n1,2,\n")
+    with pytest.raises(InvalidValueError, match="line 5, target column 'y': missing value"):
+        load_csv(path)

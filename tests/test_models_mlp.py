@@ -119,3 +119,15 @@ def test_output_derivatives_match_finite_differences(activation, rng):
     np.testing.assert_allclose(model.output_vjp(theta, d_f), model.gradient(theta), rtol=1e-13, atol=1e-16)
     with pytest.raises(ShapeError, match="w"):
         model.output_vjp(theta, w[:, :1])
+
+
+def test_logistic_flip_matrix_is_the_affine_neuron_flip():
+    rng = np.random.default_rng(0)
+    model = eqalg.TwoLayerMLP(rng.standard_normal((5, 3)), rng.standard_normal((5, 2)), 4, "sigmoid")
+    j = 2
+    M = model.logistic_flip(j).to_dense()
+    expected = np.eye(model.space.size)
+    for idx in model.neuron_in(j) + model.neuron_out(j):
+        expected[idx, idx] = -1.0
+    expected[model.space["b2"].indices, model.space["W2"][:, j]] = 1.0      # c' = c + a_j
+    np.testing.assert_array_equal(M, expected)

@@ -150,3 +150,29 @@ def test_missing_obligatory_method_names_signature():
 
     with pytest.raises(MissingMethodError, match=r"generator\(self, theta\)"):
         Half().generator(np.zeros(2))
+
+
+def test_sparse_matrix_map_is_checked_without_densifying(monkeypatch):
+    # a dense SVD of every sparse catalogue map (D up to 2000) made sigmoid catalogues take minutes
+    def no_dense(*args, **kwargs):
+        raise AssertionError("a sparse MatrixMap was densified")
+    monkeypatch.setattr(np.linalg, "cond", no_dense)
+    d = 1500
+    M = sp.eye_array(d, format="csr") + sp.csr_array(([1.0], ([0], [d - 1])), shape=(d, d))
+    assert not MatrixMap(M).is_orthogonal
+    # singular and numerically singular sparse maps are still refused; a well-conditioned one is not
+    with pytest.raises(InvalidValueError, match="invertible"):
+        MatrixMap(sp.csr_array(np.ones((3, 3))))
+    with pytest.raises(InvalidValueError, match="condition number"):
+        MatrixMap(sp.csr_array(np.diag([1.0, 1e-17])))
+    assert MatrixMap(sp.csr_array(np.diag([1.0, 1e-3]))).act([1.0, 1.0])[1] == 1e-3
+
+
+def test_sparse_lu_out_of_memory_is_not_called_singular(monkeypatch):
+    import scipy.sparse.linalg as spla
+
+    def malloc_fails(*args, **kwargs):
+        raise RuntimeError("SUPERLU_MALLOC fails for buf in intCalloc()")
+    monkeypatch.setattr(spla, "splu", malloc_fails)
+    with pytest.raises(MemoryError, match="out of memory"):
+        MatrixMap(sp.eye_array(4, format="csr"))

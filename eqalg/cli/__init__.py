@@ -3,8 +3,9 @@
 Each command lives in its own module exposing ``register(subparsers)``, which adds a
 subparser whose ``func`` attribute runs the command and returns the exit status
 (0 success, 1 a check failed, 2 bad usage). Bad usage — unknown options or names, invalid
-values, eqalg input errors — prints a single ``eqalg <command>: error: ...`` line on stderr
-and exits with status 2, without a traceback.
+values, eqalg input errors, files that cannot be read or written, running out of memory —
+prints a single ``eqalg <command>: error: ...`` line on stderr and exits with status 2,
+without a traceback.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def main(argv=None) -> int:
     except OSError as exc:
         prog = f"eqalg {args.command}" if "args" in locals() and getattr(args, "command", None) else "eqalg"
         print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        # the size limits are estimates; should memory still run out, say so in one line, no traceback
+        prog = f"eqalg {args.command}" if "args" in locals() and getattr(args, "command", None) else "eqalg"
+        print(f"{prog}: error: out of memory{f' ({exc})' if str(exc) else ''}; use smaller hyperparameters or "
+              "data, or the Python API", file=sys.stderr)
         return 2
 
 

@@ -26,7 +26,8 @@ from ..models.softmax import SoftmaxRegression
 from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conserved_quantities
 from ..predictions.counting import conservation_law_count
 from ..transforms.lie import LieAlgebra
-from .check import json_path, nonnegative_float, positive_float, positive_int, seed_int
+from .check import (check_not_diverged, check_weight_decay, json_path, nonnegative_float, positive_float,
+                    positive_int, seed_int, write_output)
 
 __all__ = ["register", "run_algebra", "algebra_job", "MODELS"]
 
@@ -145,7 +146,9 @@ def algebra_job(*, model: str = "mlp", shape=None, rank=None, activation=None, i
     theta0 = m.init_params(rng)
     alg = LieAlgebra(gens, space=m.space, rtol=rtol, seed=seed)
     quantities = conserved_quantities(alg)
+    check_weight_decay(o["lr"], weight_decay)
     traj = gradient_descent(m, theta0, o["lr"], o["steps"], weight_decay=weight_decay, quantities=quantities)
+    check_not_diverged(traj.losses, o["lr"], weight_decay)
     orbit = {"random": alg.orbit_rank(theta0), "trained": alg.orbit_rank(traj.theta)}
     try:
         count = conservation_law_count(m, theta0, rtol=rtol, seed=seed)
@@ -233,6 +236,8 @@ def run_algebra(args) -> int:
           f"{r['orbit_dimension']['random']} (random) / {r['orbit_dimension']['trained']} (trained), "
           f"conservation-law count {count if count is not None else 'n/a'}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(r, fh, indent=2, allow_nan=True)
+        def write(path):
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(r, fh, indent=2, allow_nan=True)
+        write_output("--json", args.json, write)
     return 0

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..backends.base import BACKEND_NAMES
 from ..datasets import DATASETS, load_dataset
-from ..datasets.csvfile import TASKS
+from ..datasets.csvfile import TASKS, csv_path_problem
 from ..dynamics import gradient_descent
 from ..errors import InvalidValueError
 from ..models.zoo import ZOO, conserved_generators, get_entry
@@ -38,7 +38,7 @@ from ..report import check
 
 __all__ = ["register", "run_check", "check_job", "positive_int", "positive_float", "nonnegative_float",
            "hyperparameter_options", "data_spec", "order_int", "steps_int", "seed_int",
-           "json_path", "count_int"]
+           "json_path", "write_output", "count_int"]
 
 MODELS = tuple(ZOO)
 
@@ -48,6 +48,9 @@ MAX_INT_OPTION = 10 ** 6
 MAX_STEPS = 10 ** 7
 MAX_PARAMETERS = 10 ** 6
 MAX_CHECKS = 20000
+#: Largest estimated memory of a symmetry catalogue (:meth:`~eqalg.models.zoo.ZooEntry.catalogue_size`):
+#: it is built whole before ``--only`` selects from it, at up to 24 bytes per parameter per transformation.
+MAX_CATALOGUE_BYTES = 2 * 2 ** 30
 
 
 def _bounded_int(text: str, low: int, high: int, what: str) -> int:
@@ -86,17 +89,59 @@ def seed_int(text: str) -> int:
 
 
 def json_path(text: str) -> str:
-    """argparse type: a file path whose directory exists and is writable (checked before the run)."""
+    """argparse type: an output file path that can be written (checked before the run).
+
+    Used by every output option (``--json``, ``--graphml``, ``--dot``); argparse prefixes the
+    message with the option. The path must not be empty or a directory; its directory must exist
+    and be a directory; an existing file must be writable, and a new one is created and removed
+    again, so that file systems that refuse new files (``/proc``, ``/sys``, read-only mounts) are
+    caught now, not after the run. What only a write reveals (``/dev/full``) is reported by
+    :func:`write_output`, naming the option too.
+    """
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a file path, got an empty string")
-    directory = os.path.dirname(os.path.abspath(text))
-    if not os.path.isdir(directory):
-        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    directory = os.path.dirname(os.path.abspath(text)) or os.sep
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, expected a file path")
+    if not os.path.isdir(directory):
+        # name the first component that is missing or not a directory ('/etc/passwd' in /etc/passwd/x.json)
+        part = directory
+        while not os.path.exists(part) and os.path.dirname(part) != part:
+            part = os.path.dirname(part)
+        if os.path.exists(part) and not os.path.isdir(part):
+            raise argparse.ArgumentTypeError(f"{part!r} is not a directory (it is a file), so {text!r} cannot be "
+                                             "created")
+        raise argparse.ArgumentTypeError(f"directory {directory!r} does not exist")
+    if os.path.exists(text):
+        if not os.access(text, os.W_OK):
+            raise argparse.ArgumentTypeError(f"{text!r} is not writable")
+        return text                     # not opened: it may be a device or a FIFO (/dev/stdout)
     if not os.access(directory, os.W_OK):
         raise argparse.ArgumentTypeError(f"directory {directory!r} is not writable")
+    try:
+        with open(text, "x", encoding="utf-8"):
+            pass
+        os.remove(text)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot create {text!r}: {exc.strerror or exc}") from None
     return text
+
+
+def write_output(option: str, path: str, write) -> None:
+    """Call ``write(path)``; an OSError becomes an error naming the option and the path.
+
+    The path was checked before the run (:func:`json_path`), but only a write reveals some
+    failures (a full disk, ``/dev/full``).
+
+    Raises
+    ------
+    InvalidValueError
+        ``write`` raised an OSError.
+    """
+    try:
+        write(path)
+    except OSError as exc:
+        raise InvalidValueError(f"{option}: cannot write {path!r}: {exc.strerror or exc}") from None
 
 
 def _float(text: str, allow_zero: bool) -> float:
@@ -111,10 +156,21 @@ def _float(text: str, allow_zero: bool) -> float:
 
 
 def data_spec(text: str) -> str:
-    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path."""
-    if text in DATASETS or text.lower().endswith(".csv") or os.sep in text:
+    """argparse type: a data set name of :data:`~eqalg.datasets.DATASETS` or a CSV file path.
+
+    A path may have any extension. It is checked before the run: it must exist and be a
+    regular file (not a directory or a device such as ``/dev/zero``, which never ends) of at
+    most :data:`~eqalg.datasets.csvfile.MAX_CSV_BYTES`.
+    """
+    if text in DATASETS:
         return text
-    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or a path to a CSV file, got {text!r}")
+    if os.path.exists(text) or os.path.splitext(text)[1] or os.sep in text:     # path-like: say what is wrong
+        problem = csv_path_problem(text)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+    raise argparse.ArgumentTypeError(f"expected one of {', '.join(DATASETS)} or the path of an existing CSV file "
+                                     f"(any extension), got {text!r}")
 
 
 def positive_float(text: str) -> float:
@@ -153,7 +209,8 @@ def register(sub) -> None:
     for name, (h, models) in hyperparameter_options().items():
         defaults = sorted({str(ZOO[m].defaults()[name]) for m in models})
         default = defaults[0] if len(defaults) == 1 else "model-dependent"
-        text = f"{h.help} (models: {', '.join(models)}; default: {default})"
+        limit = f"; at most {h.maximum}" if h.maximum is not None else ""
+        text = f"{h.help} (models: {', '.join(models)}; default: {default}{limit})"
         if h.kind is bool:
             p.add_argument(h.option, dest=name, default=None, action=argparse.BooleanOptionalAction, help=text)
         elif h.kind is int:
@@ -163,7 +220,8 @@ def register(sub) -> None:
     p.add_argument("--steps", type=steps_int, default=None,
                    help="gradient-descent steps (default: model-dependent, 2000 for mlp)")
     p.add_argument("--lr", type=positive_float, default=None, help="step size (default: model-dependent, 0.05 for mlp)")
-    p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
+    p.add_argument("--weight-decay", type=nonnegative_float, default=0.0,
+                   help="weight decay λ (default: 0; lr·λ must stay below 2)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the initialization (default: 0)")
     p.add_argument("--backend", default="both", choices=BACKEND_NAMES + ("both",),
                    help="derivative backend(s) (default: both)")
@@ -192,6 +250,91 @@ def _select(transformations: dict, patterns) -> dict:
     return {n: t for n, t in transformations.items() if any(r.fullmatch(n) for r in regexes)}
 
 
+def _checks_per_transformation(backend: str) -> int:
+    # two points (init, trained) x first- and second-order identities x backends
+    return 2 * 2 * (2 if backend == "both" else 1)
+
+
+def _size_options(entry, hp: dict, given: dict, ds) -> tuple:
+    """(the options that set the catalogue's size with their values, the advice naming them).
+
+    Options given on the command line come first, the others in parentheses:
+    ``--hidden 20000 (--depth 2)``; with no integer hyperparameter (softmax) the data set.
+    """
+    ints = [h for h in entry.hyperparameters if h.kind is int]
+    if not ints:
+        return f"--data {ds.name}", "data with fewer features"
+    first = [h for h in ints if given.get(h.name) is not None] or ints
+    rest = [h for h in ints if h not in first]
+    text = ", ".join(f"{h.option} {hp[h.name]}" for h in first)
+    if rest:
+        text += " (" + ", ".join(f"{h.option} {hp[h.name]}" for h in rest) + ")"
+    return text, "a smaller " + " or ".join(h.option for h in ints)
+
+
+def _check_catalogue_size(entry, hp: dict, given: dict, ds, model, backend: str, only) -> None:
+    """Refuse, before building it, a catalogue too large for memory or (without --only) for MAX_CHECKS.
+
+    The catalogue is counted from the model's shape (:meth:`~eqalg.models.zoo.ZooEntry.catalogue_size`):
+    building it first is what exhausted memory (--hidden 20000 grew past 18 GB).
+    """
+    size = entry.catalogue_size(model)
+    what, smaller = _size_options(entry, hp, given, ds)
+    head = f"{what}: the symmetry catalogue would have about {size.transformations} transformations on " \
+           f"{size.parameters} parameters"
+    if size.nbytes > MAX_CATALOGUE_BYTES:
+        raise InvalidValueError(f"{head}, about {size.nbytes / 2 ** 30:.1f} GiB to build; at most "
+                                f"{MAX_CATALOGUE_BYTES / 2 ** 30:g} GiB (the whole catalogue is built before --only "
+                                f"selects from it): use {smaller}, or the Python API")
+    n_checks = _checks_per_transformation(backend) * size.transformations
+    if not only and n_checks > MAX_CHECKS:
+        raise InvalidValueError(f"{head}, {n_checks} checks with --backend {backend}; at most {MAX_CHECKS}: "
+                                f"use {smaller}, or select transformations with --only PATTERN")
+
+
+#: A finite loss that grew by more than this factor (over max(initial loss, 1)) is divergence: weight
+#: decay with lr·λ near 2 or a large step can blow θ up to 1e86 without ever overflowing the loss.
+DIVERGENCE_FACTOR = 1e6
+
+
+def check_weight_decay(lr: float, weight_decay: float) -> None:
+    """Refuse lr·λ ≥ 2: each step multiplies θ by 1 − lr·λ, of modulus ≥ 1, on top of the gradient step.
+
+    Gradient descent with weight decay is θ ← (1 − lr·λ) θ − lr ∇L(θ); with lr·λ ≥ 2 the decay
+    term alone no longer contracts θ (it flips its sign and grows it), so training diverges.
+
+    Raises
+    ------
+    InvalidValueError
+        ``lr * weight_decay >= 2``, naming ``--weight-decay`` and the largest accepted value.
+    """
+    if lr * weight_decay >= 2:
+        raise InvalidValueError(f"weight_decay (--weight-decay): {weight_decay:g} with lr {lr:g} makes each step "
+                                f"multiply θ by 1 − lr·λ = {1 - lr * weight_decay:.3g}, so gradient descent diverges; "
+                                f"expected lr·λ < 2, i.e. a weight decay below {2 / lr:.3g}")
+
+
+def check_not_diverged(losses, lr: float, weight_decay: float) -> None:
+    """Refuse a finite loss that grew by more than :data:`DIVERGENCE_FACTOR`: training diverged.
+
+    Raises
+    ------
+    TrainingDivergedError
+    """
+    from ..dynamics import TrainingDivergedError
+
+    if losses[-1] > DIVERGENCE_FACTOR * max(losses[0], 1.0):
+        decay = f" or the weight decay (now {weight_decay:g})" if weight_decay else ""
+        raise TrainingDivergedError(f"training diverged: the loss grew from {losses[0]:.4g} to {losses[-1]:.4g} in "
+                                    f"{len(losses) - 1} steps; lower lr (now {lr}){decay}")
+
+
+def _names(names, limit: int = 20) -> str:
+    names = list(names)
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None = None, lr: float | None = None,
               weight_decay: float = 0.0, seed: int = 0, backend: str = "both", target: str | None = None,
               task: str = "auto", only=None, tied: int = 0, zeroed: int = 0, **hyperparameters):
@@ -205,8 +348,11 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     ``rank``, ``key_dim``, ``bias``; ``None`` = default). A bias-free homogeneous model also gets
     its homogeneity rows and norm law; ``tied`` / ``zeroed`` add symmetric points (two-layer MLP).
 
-    The job refuses models with more than 10⁶ parameters and runs of more than 20 000 checks
-    (select transformations with ``only``) instead of running for hours or exhausting memory.
+    The job refuses models with more than 10⁶ parameters, runs of more than 20 000 checks
+    (select transformations with ``only``) and symmetry catalogues whose estimated memory
+    exceeds 2 GiB (counted from the model's shape before anything is built; the whole
+    catalogue is built before ``only`` selects from it) instead of running for hours or
+    exhausting memory.
 
     Raises
     ------
@@ -219,39 +365,47 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     entry = get_entry(model)
     hp = entry.resolve(hyperparameters)
     ds = load_dataset(data or entry.default_data, target=target, task=task)
+    _check_classes(ds)
     m = entry.build(ds, **hp)
     if m.space.size > MAX_PARAMETERS:
         raise InvalidValueError(f"model: {m.space.size} parameters exceed the command line's limit of "
                                 f"{MAX_PARAMETERS}; use the Python API for larger models")
     steps = entry.steps if steps is None else steps
     lr = entry.lr if lr is None else lr
+    check_weight_decay(lr, weight_decay)
     if tied or zeroed:
         if not all(hasattr(m, a) for a in ("tie_neurons", "zero_neurons", "discrete_symmetry_group")):
             raise InvalidValueError(f"tied, zeroed: symmetric points need a two-layer MLP (--model mlp --depth 2), "
                                     f"got {type(m).__name__}")
         validate_symmetric_points(m, tied, zeroed)
+    _check_catalogue_size(entry, hp, hyperparameters, ds, m, backend, only)
     rows = ctrl = {}
     if getattr(m, "homogeneity_degree", None) is not None and hasattr(m, "equivariances"):
         # bias-free homogeneous network: Euler identities (M1)-(M4) with wrong-degree controls
         rows = {k: v for k, v in m.equivariances().items() if k.startswith("homogeneity")}
         ctrl = {k: v for k, v in m.equivariance_controls().items() if k.startswith("homogeneity")}
-    syms, ctrls = _select({**m.symmetries(), **rows}, only), _select({**m.controls(), **ctrl}, only)
+    catalogue, controls = m.symmetries(), m.controls()
+    syms, ctrls = _select({**catalogue, **rows}, only), _select({**controls, **ctrl}, only)
     if only and not (syms or ctrls):
         raise InvalidValueError(f"only: no transformation matches {', '.join(only)}; "
-                                f"the catalogue has {', '.join(list(m.symmetries()) + list(m.controls()))}")
-    backends = 2 if backend == "both" else 1
-    n_checks = 2 * 2 * backends * (len(syms) + len(ctrls))
+                                f"the catalogue has {_names(list(catalogue) + list(controls))}")
+    del controls
+    n_checks = _checks_per_transformation(backend) * (len(syms) + len(ctrls))
     if n_checks > MAX_CHECKS:
         raise InvalidValueError(f"this run would evaluate {n_checks} checks ({len(syms) + len(ctrls)} "
                                 f"transformations); select some with --only PATTERN (limit {MAX_CHECKS})")
     theta0 = m.init_params(np.random.default_rng(seed))
-    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m).items()]
+    # drift laws are tracked whatever --only selects; the built catalogue is reused, not rebuilt
+    quantities = [conserved_quantity(t, f"Q[{name}]") for name, t in conserved_generators(m, catalogue).items()]
+    del catalogue
     if rows:
         quantities.append(homogeneity_norm_law(m))          # exact discrete-time rate law of ½‖θ‖² (B4)
     traj = gradient_descent(m, theta0, lr, steps, weight_decay=weight_decay, quantities=quantities)
+    check_not_diverged(traj.losses, lr, weight_decay)
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
-    report.warnings = _target_warnings(entry, ds, target) + _training_warnings(m, traj) + _trivial_warnings(report)
+    report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _training_warnings(m, theta0, traj)
+                       + _trivial_warnings(report))
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -278,12 +432,74 @@ def _target_warnings(entry, ds, target) -> list:
     return [f"{head}: the target column {column!r} ({how}) is left out of the matrix"]
 
 
-def _training_warnings(model, traj) -> list:
+#: Relative change of the loss (and of θ) below which training counts as not having changed it: round-off.
+_UNCHANGED_RTOL = 1e-12
+
+
+def _class_counts(ds):
+    """Samples per class of a CSV classification data set, else None (bundled sets are known good)."""
+    if ds.task != "classification" or ds.labels is None or "path" not in ds.meta:
+        return None
+    return np.bincount(ds.labels)
+
+
+def _check_classes(ds) -> None:
+    """Refuse a CSV classification target whose every class has a single sample: nothing to learn.
+
+    That is what ``--task classification`` makes of a continuous target (one class per value).
+    """
+    counts = _class_counts(ds)
+    if counts is None or not np.all(counts == 1):
+        return
+    numeric = all(_is_number(c) for c in ds.target_names)
+    advice = ("a continuous target needs --task regression" if numeric
+              else "is it a label column? choose one with --target")
+    raise InvalidValueError(f"task (--task): classification of the target column {ds.meta['target']!r} of "
+                            f"{ds.meta['path']!r} would make {len(counts)} classes of a single sample each (all "
+                            f"{ds.n_samples} {'values' if numeric else 'labels'} are distinct), from which nothing "
+                            f"can be learned; {advice}")
+
+
+def _class_warnings(ds) -> list:
+    """Say when a CSV classification target looks continuous: most classes have a single sample."""
+    counts = _class_counts(ds)
+    single = 0 if counts is None else int(np.sum(counts == 1))
+    if 2 * single <= (0 if counts is None else len(counts)):
+        return []
+    numeric = all(_is_number(c) for c in ds.target_names)
+    advice = ("numeric values like these are better fitted with --task regression (the default for a numeric "
+              "target)" if numeric else "is the target column (--target) a label?")
+    return [f"target column {ds.meta['target']!r} (classification): {len(counts)} classes for {ds.n_samples} samples, "
+            f"{single} of them with a single sample; {advice}"]
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _training_warnings(model, theta0, traj) -> list:
     """Reasons to distrust the trained point as a *generic* point (they do not change verdicts)."""
     out = []
-    if not traj.losses[-1] < traj.losses[0]:
-        out.append(f"training did not lower the loss ({traj.losses[0]:.4g} -> {traj.losses[-1]:.4g}); "
-                   "the step size may be too large")
+    first, last = traj.losses[0], traj.losses[-1]
+    if abs(last - first) <= _UNCHANGED_RTOL * abs(first):
+        # nothing happened: a step too small to move θ (lr 1e-300: θ − lr g == θ), or a flat start
+        moved = np.linalg.norm(traj.theta - theta0) / max(np.linalg.norm(theta0), np.finfo(float).tiny)
+        if moved <= _UNCHANGED_RTOL:
+            out.append(f"training did not change the loss ({first:.4g} -> {last:.4g}) and moved the parameters by "
+                       f"{moved:.1e} of their norm in {traj.steps} steps: the step size (lr {traj.lr:g}) is too "
+                       "small; the trained point is the initial point")
+        else:
+            out.append(f"training did not change the loss ({first:.4g} -> {last:.4g}) although the parameters "
+                       f"moved ({moved:.1e} of their norm): the loss is flat there, e.g. at a critical point")
+    elif not last < first:
+        decay = (f", or the weight decay ({traj.weight_decay:g}) so strong that it pulls the parameters towards 0"
+                 if traj.weight_decay else "")
+        out.append(f"training did not lower the loss ({first:.4g} -> {last:.4g}); the step size may be too large"
+                   + decay)
     inactive = getattr(model, "inactive_units", None)
     if inactive is not None:
         dead = inactive(traj.theta)
@@ -351,5 +567,5 @@ def run_check(args) -> int:
         print(f"  warning: {line}")
     print("OK" if s["ok"] else "FAILED")
     if args.json:
-        report.write_json(args.json)
+        write_output("--json", args.json, report.write_json)
     return 0 if s["ok"] else 1

@@ -24,7 +24,7 @@ from ..models.mlp import TwoLayerMLP
 from ..transforms.families import (alternating_group, cyclic_group, dihedral_group, direct_product,
                                    hyperoctahedral_group, symmetric_group)
 from ..transforms.finite import DEFAULT_MAX_ORDER, FiniteGroup
-from .check import json_path, order_int, positive_int, seed_int
+from .check import json_path, order_int, positive_int, seed_int, write_output
 
 __all__ = ["register", "run_group", "group_from_name", "group_job"]
 
@@ -157,14 +157,16 @@ def run_group(args) -> int:
     if want_subgroups and (args.graphml or args.dot):
         L = G.subgroups()
         if args.graphml:
-            L.write_graphml(args.graphml, classes=args.classes)
+            write_output("--graphml", args.graphml, lambda path: L.write_graphml(path, classes=args.classes))
             print(f"wrote the {'class ' if args.classes else ''}lattice as GraphML to {args.graphml}")
         if args.dot:
-            L.write_dot(args.dot, classes=args.classes)
+            write_output("--dot", args.dot, lambda path: L.write_dot(path, classes=args.classes))
             print(f"wrote the {'class ' if args.classes else ''}lattice as DOT to {args.dot}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(res, fh, indent=2)
+        def write(path):
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(res, fh, indent=2)
+        write_output("--json", args.json, write)
     return 0
 
 

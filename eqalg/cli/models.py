@@ -15,7 +15,7 @@ import json
 
 from ..datasets import load_dataset
 from ..models.zoo import ZOO, conserved_generators, get_entry
-from .check import json_path
+from .check import json_path, write_output
 
 __all__ = ["register", "run_models", "zoo_listing"]
 
@@ -82,7 +82,9 @@ def run_models(args) -> int:
     listing = zoo_listing(args.names)
     print("\n\n".join(_format(item) for item in listing))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"models": listing}, fh, indent=2)
-            fh.write("\n")
+        def write(path):
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump({"models": listing}, fh, indent=2)
+                fh.write("\n")
+        write_output("--json", args.json, write)
     return 0

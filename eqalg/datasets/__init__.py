@@ -104,20 +104,51 @@ class Dataset:
 CONSTANT_RTOL = 1e-12
 
 
+def _power_of_two_scaled(a: np.ndarray) -> np.ndarray:
+    """Each column divided by the power of two just above its largest magnitude, into [−1, 1].
+
+    Only exponents change, so the division is exact and the mean and standard deviation of the
+    result are exactly those of the column, scaled: standardizing it gives the same numbers bit
+    for bit, without overflowing for values near 1e308 (whose squares are inf: the column became
+    all zeros) or losing subnormal values such as 1e-320 (whose spread underflowed to 0).
+    """
+    _, exponent = np.frexp(np.abs(a).max(axis=0, initial=0.0))
+    return np.ldexp(a, -exponent)
+
+
 def constant_columns(a) -> np.ndarray:
     """Indices of the constant columns of ``a`` (N, k): std ≤ :data:`CONSTANT_RTOL` · max |column|.
+
+    Computed on the columns scaled by a power of two (exact), so that neither huge nor
+    subnormal values overflow or underflow.
 
     Examples
     --------
     >>> constant_columns(np.array([[0.1, 1.0], [0.1, 2.0], [0.1, 3.0]]))
     array([0])
+    >>> constant_columns(np.array([[1e308, 1e-320], [-1e308, 0.0]]))
+    array([], dtype=int64)
     """
-    a = np.asarray(a, dtype=np.float64)
-    return np.flatnonzero(a.std(axis=0) <= CONSTANT_RTOL * np.abs(a).max(axis=0, initial=0.0))
+    b = _power_of_two_scaled(np.asarray(a, dtype=np.float64))
+    return np.flatnonzero(b.std(axis=0) <= CONSTANT_RTOL * np.abs(b).max(axis=0, initial=0.0))
+
+
+def _constant_reason(col: np.ndarray) -> str:
+    """Why a column counts as constant, with its actual values (shortest round-trip reprs)."""
+    if np.all(col == col[0]):
+        return f"constant (every value is {float(col[0])!r})"
+    lo, hi = float(col.min()), float(col.max())
+    return (f"constant to round-off (its values range from {lo!r} to {hi!r}, a spread below "
+            f"{CONSTANT_RTOL:g} of their magnitude)")
 
 
 def standardize(a: np.ndarray, names=None, *, where: str = "data", role: str = "column") -> np.ndarray:
-    """Columnwise (a − mean) / std (population standard deviation).
+    """Columnwise (a − mean) / std (population standard deviation), for any finite values.
+
+    Each column is first scaled by a power of two into [−1, 1] (exact: the result is the same
+    bit for bit as the textbook formula wherever that does not overflow or underflow), so
+    columns with values near the float64 limits (±1e308) or subnormal ones (1e-320) are
+    standardized correctly instead of becoming zeros.
 
     Parameters
     ----------
@@ -137,19 +168,38 @@ def standardize(a: np.ndarray, names=None, *, where: str = "data", role: str = "
 
     Raises
     ------
+    NonFiniteError
+        A column has a NaN or infinite value (named, or numbered from 0 without names).
     InvalidValueError
-        ``names`` is given and a column is constant (the first one is named).
+        ``names`` is given and a column is constant (the first one is named, with its values).
     """
+    from ..errors import NonFiniteError
+
     a = np.asarray(a, dtype=np.float64)
+
+    def label(j):
+        return repr(names[j]) if names is not None else str(j)
+
+    bad = np.flatnonzero(~np.all(np.isfinite(a), axis=0))
+    if bad.size:
+        j = int(bad[0])
+        raise NonFiniteError(f"{where}, {role} {label(j)}: non-finite value "
+                             f"{float(a[np.flatnonzero(~np.isfinite(a[:, j]))[0], j])!r}")
+    b = _power_of_two_scaled(a)
     const = constant_columns(a)
     if names is not None and const.size:
         j = int(const[0])
-        raise InvalidValueError(f"{where}, {role} {names[j]!r}: constant (every value is {a[0, j]:.6g}); it carries "
+        raise InvalidValueError(f"{where}, {role} {names[j]!r}: {_constant_reason(a[:, j])}; it carries "
                                 "no information and cannot be standardized")
-    sd = a.std(axis=0)
+    sd = b.std(axis=0)
     sd[const] = 1.0
-    out = (a - a.mean(axis=0)) / sd
+    out = (b - b.mean(axis=0)) / sd
     out[:, const] = 0.0
+    bad = np.flatnonzero(~np.all(np.isfinite(out), axis=0))
+    if bad.size:                              # not expected after the scaling; never pass it on silently
+        j = int(bad[0])
+        raise InvalidValueError(f"{where}, {role} {label(j)}: cannot be standardized to finite values (its values "
+                                f"range from {float(a[:, j].min())!r} to {float(a[:, j].max())!r})")
     return out
 
 
@@ -236,7 +286,8 @@ DATASETS = {"iris": load_iris, "wine": load_wine, "diabetes": load_diabetes,
 
 
 def _looks_like_path(name: str) -> bool:
-    return name.lower().endswith(".csv") or os.sep in name or (os.altsep is not None and os.altsep in name)
+    # data set names have no extension and no separator: data.txt is a (possibly missing) file
+    return bool(os.path.splitext(name)[1]) or os.sep in name or (os.altsep is not None and os.altsep in name)
 
 
 def load_dataset(name: str, *, target: str | None = None, task: str = "auto") -> Dataset:
@@ -246,8 +297,9 @@ def load_dataset(name: str, *, target: str | None = None, task: str = "auto") ->
     ----------
     name : str
         ``iris``, ``wine``, ``diabetes``, ``synthetic-teacher``, ``synthetic-lowrank``,
-        ``synthetic-seq``, or a path to a CSV file (ending in ``.csv`` or containing a path
-        separator).
+        ``synthetic-seq``, or a path to a CSV file with any extension (a name with an
+        extension or a path separator is a path: a missing file is an error saying so). A data set name wins over a file of the same name (``./iris`` is
+        the file).
     target, task
         For CSV files only: the target column and the task (see :func:`load_csv`).
 
@@ -267,7 +319,8 @@ def load_dataset(name: str, *, target: str | None = None, task: str = "auto") ->
             raise InvalidValueError(f"{', '.join(f'{n} (--{n})' for n in given)}: {verb} only to CSV files, "
                                     f"not to the data set {name!r}")
         return DATASETS[name]()
-    if _looks_like_path(name):
+    if _looks_like_path(name) or os.path.exists(name):
         return load_csv(name, target, task=task)
-    raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)} or a path to a CSV file; got {name!r}")
+    raise UnknownNameError(f"data: expected one of {', '.join(DATASETS)} or the path of an existing CSV file "
+                           f"(any extension); got {name!r}")
 

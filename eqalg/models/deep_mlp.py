@@ -474,6 +474,19 @@ class MLP(HomogeneousNetwork, Model):
         return out
 
     def conserved_generators(self) -> dict:
-        """Symmetric generators S of the catalogue, whose charges ½θᵀSθ are conserved by gradient flow (L4)."""
-        return {name: t for name, t in self.symmetries().items()
-                if isinstance(t, LinearGenerator) and not t.is_affine and t.is_symmetric_matrix}
+        """Symmetric generators S of the catalogue, whose charges ½θᵀSθ are conserved by gradient flow (L4).
+
+        For positively homogeneous σ the rescalings ``rescale[l][j]`` and balancings ``balance[l]``
+        (diagonal); the catalogue's other generators (``rotate``) are skew, and other σ have none.
+        Built directly rather than filtered from :meth:`symmetries`, which would build the whole
+        catalogue (swaps, flips) a second time.
+        """
+        out = {}
+        if self.act.homogeneous:
+            for l in range(1, self.depth):
+                for j in range(self.widths[l]):
+                    t = self.rescale_generator(l, j)
+                    out[t.name] = t
+                t = self.balance_generator(l)
+                out[t.name] = t
+        return out

@@ -135,6 +135,18 @@ class NormalizedMLP(MLP):
                     out[t.name] = t
         return out
 
+    def conserved_generators(self) -> dict:
+        """The scalings ``scale[j]`` (diagonal P_j): ½‖w_j‖², growing by exactly (T1) under GD (B5, L4).
+
+        The only linear generators of the catalogue; built directly so that the swaps and flips
+        are not built a second time.
+        """
+        out = {}
+        for j in range(self.widths[1]):
+            t = self.scale_generator(j)
+            out[t.name] = t
+        return out
+
     def controls(self) -> dict:
         """Non-symmetries: scaling W2[:, 0], exchanging two input features, a sign flip for non-odd σ."""
         t = column_scaling(self.space, "W2", 0, name="scale_out[0]")

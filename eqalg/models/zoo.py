@@ -34,7 +34,8 @@ from .normalized import NormalizedMLP
 from .sigmoid import SigmoidMLP
 from .softmax import SoftmaxRegression
 
-__all__ = ["Hyperparameter", "ZooEntry", "ZOO", "get_entry", "build_model", "conserved_generators"]
+__all__ = ["Hyperparameter", "ZooEntry", "ZOO", "get_entry", "build_model", "conserved_generators", "CatalogueSize",
+           "BYTES_PER_PARAMETER", "BYTES_PER_TRANSFORMATION"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,50 @@ class Hyperparameter:
                 "maximum": self.maximum}
 
 
+#: Memory of one catalogue transformation per parameter, an upper bound measured on every zoo model
+#: (tests/test_catalogue_size.py): a signed permutation stores an index and a sign per parameter (9
+#: bytes), a diagonal generator 8, a translation 16, a sparse map's CSR arrays up to 24 (values,
+#: 64-bit column indices and row pointers).
+BYTES_PER_PARAMETER = 24
+#: Fixed memory of one transformation (Python objects, array headers, name), measured likewise.
+BYTES_PER_TRANSFORMATION = 8192
+
+
+@dataclass(frozen=True)
+class CatalogueSize:
+    """The size of a model's symmetry catalogue, counted from the model's shape without building it.
+
+    Building a catalogue takes memory proportional to (number of transformations) × D, which
+    for a wide model is many gigabytes; this count lets a caller refuse before building.
+
+    Attributes
+    ----------
+    symmetries, controls : int
+        Number of entries of the model's ``symmetries()`` and ``controls()``.
+    conserved : int
+        Generators built by ``conserved_generators`` in addition to the catalogue (0 when
+        they are filtered from the built catalogue).
+    parameters : int
+        D, the number of parameters each transformation acts on.
+    """
+
+    symmetries: int
+    controls: int
+    conserved: int
+    parameters: int
+
+    @property
+    def transformations(self) -> int:
+        """symmetries + controls: the transformations a check evaluates."""
+        return self.symmetries + self.controls
+
+    @property
+    def nbytes(self) -> int:
+        """Estimated memory of the built catalogue and conserved generators, in bytes (an upper bound)."""
+        n = self.transformations + self.conserved
+        return n * (BYTES_PER_PARAMETER * self.parameters + BYTES_PER_TRANSFORMATION)
+
+
 @dataclass(frozen=True)
 class ZooEntry:
     """One model of the zoo.
@@ -123,6 +168,10 @@ class ZooEntry:
         Data structures on which the model fits the features themselves and ignores the
         targets Y (matrix factorization of tabular data factorizes X; the target column of a
         CSV file is left out of X like for every model).
+    sizer : callable (Model) -> (int, int, int), optional
+        Counts (symmetries, controls, extra conserved generators) of a built model from its
+        shape, mirroring its ``symmetries()``, ``controls()`` and ``conserved_generators()``
+        without building them (:meth:`catalogue_size`).
     """
 
     name: str
@@ -138,6 +187,7 @@ class ZooEntry:
     controls: tuple
     builder: Callable = field(repr=False)
     unused_targets: tuple = ()
+    sizer: Callable = field(default=None, repr=False)
 
     def defaults(self) -> dict:
         """``{hyperparameter: default}``."""
@@ -187,6 +237,21 @@ class ZooEntry:
         self.check_data(dataset)
         return self.builder(dataset, hp)
 
+    def catalogue_size(self, model) -> CatalogueSize:
+        """The size of ``model``'s catalogue (built by this entry), counted without building it.
+
+        Cheap: it reads the model's widths, activation, loss and bias only.
+
+        Raises
+        ------
+        InvalidValueError
+            The entry has no ``sizer``.
+        """
+        if self.sizer is None:
+            raise InvalidValueError(f"model: {self.name!r} has no catalogue size estimate")
+        syms, ctrls, conserved = self.sizer(model)
+        return CatalogueSize(int(syms), int(ctrls), int(conserved), int(model.space.size))
+
     def describe(self) -> dict:
         """JSON-ready description (an entry of ``eqalg models --json``)."""
         return {"name": self.name, "class": self.model_class.__name__, "summary": self.summary,
@@ -220,6 +285,51 @@ def _build_mf(ds, hp):
 
 def _build_attention(ds, hp):
     return BilinearAttention(ds.X, ds.Y, hp["key_dim"])
+
+
+# -- catalogue sizes: (symmetries, controls, extra conserved generators), mirroring each model's
+# symmetries(), controls() and conserved_generators() (tests/test_catalogue_size.py checks they agree)
+
+def _size_dense(m):
+    """TwoLayerMLP (depth 2), MLP and SigmoidMLP."""
+    act, bias = m.act, bool(m.bias)
+    hom, odd, linear = act.homogeneous, act.odd, act.homogeneous and act.odd
+    if isinstance(m, TwoLayerMLP):
+        h, d = m.hidden, m.n_inputs
+        syms = ((h if hom else 0) + (h - 1 + (h >= 2) if linear else 0) + (h - 1) + (h if odd else 0)
+                + (h if act.logistic and bias else 0) + (h + bias if m.out_loss.name == "cross_entropy" else 0))
+        ctrls = (not odd) + (not hom) + (2 if not linear and h >= 2 else 0) + (d >= 2) + 1
+        return syms, ctrls, 0            # its conserved generators are filtered from the built catalogue
+    w, hidden = m.widths, m.widths[1:-1]
+    syms = sum((n + 1 if hom else 0) + (linear and n >= 2) + (n - 1) + (n if odd else 0)
+               + (n if act.logistic and bias else 0) for n in hidden)
+    ctrls = (not odd) + (not hom) + (not linear and w[1] >= 2) + (w[0] >= 2) + 1
+    return syms, ctrls, (sum(n + 1 for n in hidden) if hom else 0)
+
+
+def _size_deep_linear(m):
+    hidden = m.widths[1:-1]
+    return (sum(n * n + 2 * n for n in hidden), 2 + (m.widths[0] >= 2), sum(n * (n + 1) // 2 for n in hidden))
+
+
+def _size_factorization(m):
+    r = m.rank
+    return r * r + 2 * r - 1, 3, r * (r + 1) // 2
+
+
+def _size_softmax(m):
+    return m.n_inputs + bool(m.bias), 1 + (m.n_inputs >= 2), 0
+
+
+def _size_normalized(m):
+    w, hidden = m.widths, m.widths[1:-1]
+    syms = w[1] + sum(n - 1 for n in hidden) + (sum(hidden) if m.act.odd else 0)
+    return syms, 1 + (w[0] >= 2) + (not m.act.odd), w[1]
+
+
+def _size_attention(m):
+    r = m.key_dim
+    return r * r + 2 * r, 3 + (m.embed_dim >= 2), r * (r + 1) // 2
 
 
 #: Largest depth a zoo job accepts: the number of checks and the cost of each grow with it
@@ -269,7 +379,7 @@ ZOO = {e.name: e for e in (
                    ("D1", "D2"), "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7)")),
              ("flip (non-odd σ)", "rescale (non-homogeneous σ)", "rotate (nonlinear σ)", "permute_inputs[0,1]",
               "scale_input[0]"),
-             _build_mlp),
+             _build_mlp, sizer=_size_dense),
     ZooEntry("deep-linear", DeepLinear, "deep linear network W_L ⋯ W_1 x (no biases, mse)", "diabetes",
              _TABULAR, _ANY_TASK,
              (_hp("depth", int, 3, "number of factors L (≥ 2)", maximum=MAX_DEPTH),
@@ -282,7 +392,7 @@ ZOO = {e.name: e for e in (
               _fam("swap[l][j,j+1]", "discrete", "always", ("D1", "D2"), "neuron permutations S_h (Yang & Ziyin 2025; Ziyin 2024)"),
               _fam("flip[l][j]", "discrete", "always", ("D1", "D2"), "sign flips of odd-σ neurons (Ziyin 2024)")),
              ("gl_wrong_sign[1][0,1]", "scale_W1", "permute_inputs[0,1]"),
-             lambda ds, hp: DeepLinear(ds.X, ds.Y, hp["hidden"], hp["depth"])),
+             lambda ds, hp: DeepLinear(ds.X, ds.Y, hp["hidden"], hp["depth"]), sizer=_size_deep_linear),
     ZooEntry("matrix-factorization", MatrixFactorization,
              "low-rank factorization U Vᵀ (matrix sensing, or the feature matrix of tabular data)",
              "synthetic-lowrank", ("sensing", "tabular"), _ANY_TASK,
@@ -293,14 +403,14 @@ ZOO = {e.name: e for e in (
               _fam("swap[a,a+1]", "discrete", "always", ("D1", "D2"), "column permutations inside GL(r)"),
               _fam("flip[a]", "discrete", "always", ("D1", "D2"), "column sign flips inside GL(r)")),
              ("gl_wrong_sign[0,1]", "scale_U", "flip_U[0]"),
-             _build_mf, unused_targets=_TABULAR),
+             _build_mf, unused_targets=_TABULAR, sizer=_size_factorization),
     ZooEntry("softmax", SoftmaxRegression, "multinomial logistic regression (cross-entropy)", "wine",
              _TABULAR, ("classification",), (_BIAS,),
              1000, 0.1,
              (_fam("translate_W[:,j], translate_b", "continuous (translation)", "always", ("L7",),
                    "softmax translation (Kunin et al. 2021), (L7): gᵀc = 0 and H c = 0 at every θ"),),
              ("translate_W[0,:]", "permute_inputs[0,1]"),
-             lambda ds, hp: SoftmaxRegression(ds.X, ds.Y, bias=hp["bias"])),
+             lambda ds, hp: SoftmaxRegression(ds.X, ds.Y, bias=hp["bias"]), sizer=_size_softmax),
     ZooEntry("normalized-mlp", NormalizedMLP, "MLP whose first-layer weight rows are normalized", "iris",
              _TABULAR, _ANY_TASK,
              _dense_hyperparameters(8, "tanh"),
@@ -311,7 +421,7 @@ ZOO = {e.name: e for e in (
               _fam("flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "sign flips of odd-σ neurons (Ziyin 2024)")),
              ("scale_out[0]", "permute_inputs[0,1]", "flip[1][0] (non-odd σ)"),
              lambda ds, hp: NormalizedMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], hp["activation"],
-                                          _auto_loss(hp, ds), bias=hp["bias"])),
+                                          _auto_loss(hp, ds), bias=hp["bias"]), sizer=_size_normalized),
     ZooEntry("attention", BilinearAttention, "single-head attention softmax(X W_Q W_Kᵀ Xᵀ/√d_k) X W_V",
              "synthetic-seq", ("sequence",), ("regression",),
              (_hp("key_dim", int, 3, "width d_k of queries and keys"),),
@@ -321,7 +431,7 @@ ZOO = {e.name: e for e in (
               _fam("G", "discrete (non-orthogonal)", "always", ("D1", "D2"), "a GL(d_k) group element (Yang & Ziyin 2025)"),
               _fam("swap[a,a+1], flip[a]", "discrete", "always", ("D1", "D2"), "signed permutations in GL(d_k)")),
              ("gl_wrong_sign[0,1]", "scale_WV", "swap_QK", "permute_embedding[0,1]"),
-             _build_attention),
+             _build_attention, sizer=_size_attention),
     ZooEntry("sigmoid-mlp", SigmoidMLP, "perceptron with logistic hidden units (affine neuron flips)", "iris",
              _TABULAR, _ANY_TASK,
              (_DEPTH, _hp("hidden", int, 4, "width of every hidden layer"), _LOSS),
@@ -330,7 +440,7 @@ ZOO = {e.name: e for e in (
               _fam("sflip[l][j]", "discrete (non-orthogonal)", "always", ("D1", "D2"),
                    "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7): g ∈ Fix(Mᵀ) at fixed points, not Fix(M)")),
              ("flip[1][0]", "rescale[1][0]", "rotate[1][0,1]", "permute_inputs[0,1]", "scale_input[0]"),
-             lambda ds, hp: SigmoidMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], _auto_loss(hp, ds))),
+             lambda ds, hp: SigmoidMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], _auto_loss(hp, ds)), sizer=_size_dense),
 )}
 
 
@@ -352,7 +462,7 @@ def build_model(name: str, dataset, **hyperparameters):
     return get_entry(name).build(dataset, **hyperparameters)
 
 
-def conserved_generators(model) -> dict:
+def conserved_generators(model, catalogue=None) -> dict:
     """Symmetric linear generators S whose charges ½θᵀSθ are conserved by gradient flow (MATH.md L4).
 
     The model's own ``conserved_generators()`` when it has one (e.g. the balancedness basis of
@@ -360,11 +470,18 @@ def conserved_generators(model) -> dict:
     the symmetric, non-affine linear generators of its catalogue; plus the catalogue's pure
     translations J = c, whose charges cᵀθ obey (T2) (exactly conserved without weight decay: the
     drift law then compares the measured drift with 0 up to the floating-point round-off bound).
+
+    Parameters
+    ----------
+    model : Model
+    catalogue : dict, optional
+        ``model.symmetries()`` when the caller has already built it: it is then filtered
+        instead of built a second time (a large catalogue would need twice the memory).
     """
     own = getattr(model, "conserved_generators", None)
     if callable(own):
         return dict(own())
-    return {name: t for name, t in model.symmetries().items()
+    return {name: t for name, t in (model.symmetries() if catalogue is None else catalogue).items()
             if isinstance(t, LinearGenerator)
             and ((not t.is_affine and t.is_symmetric_matrix)
                  or (t.is_affine and t.form == "diagonal" and not np.any(t.matrix)))}

@@ -216,7 +216,9 @@ class MatrixMap(DiscreteTransformation):
     Parameters
     ----------
     matrix : ndarray (D, D) or scipy.sparse matrix
-        M; must be invertible (checked by its condition number for dense M up to D = 2000).
+        M; must be invertible: checked by its condition number, exactly (2-norm) for dense M up to
+        D = 2000, estimated (1-norm, from a sparse LU) for sparse M of any size; a dense M larger
+        than 2000 must have an LU factorization.
     offset : array_like (D,), optional
         t (affine part).
     space : ParameterSpace, optional
@@ -230,6 +232,8 @@ class MatrixMap(DiscreteTransformation):
         Non-square, wrong size, or non-finite entries.
     InvalidValueError
         M is singular (condition number above 1/ε).
+    MemoryError
+        The sparse LU of a large sparse M ran out of memory.
 
     Notes
     -----
@@ -255,8 +259,14 @@ class MatrixMap(DiscreteTransformation):
             space = ParameterSpace.flat(d)
         if space.size != d:
             raise ShapeError(f"matrix: expected shape ({space.size}, {space.size}), got {mat.shape}")
-        if d and d <= 2000:
-            cond = np.linalg.cond(mat.toarray() if sp.issparse(mat) else mat)
+        if d and sp.issparse(mat):
+            # a sparse LU, never densified: a dense SVD of every catalogue map took seconds each
+            cond = _sparse_condition(mat)
+            if not np.isfinite(cond) or cond > 1.0 / np.finfo(float).eps:
+                raise InvalidValueError(f"matrix: expected an invertible matrix, condition number {cond:.3g} "
+                                        "(1-norm estimate)")
+        elif d and d <= 2000:
+            cond = np.linalg.cond(mat)
             if not np.isfinite(cond) or cond > 1.0 / np.finfo(float).eps:
                 raise InvalidValueError(f"matrix: expected an invertible matrix, condition number {cond:.3g}")
         elif d:
@@ -340,13 +350,39 @@ class MatrixMap(DiscreteTransformation):
         return f"MatrixMap({self.name!r}, D={self.space.size}, orthogonal={self._orth})"
 
 
-def _check_invertible_large(mat):
-    """Invertibility of a large M without densifying it: a sparse LU (or dense LU) must succeed."""
+def _sparse_lu(mat):
+    """The sparse LU of M, or InvalidValueError when M is exactly singular.
+
+    SuperLU reports running out of memory as a RuntimeError too; that is re-raised as a
+    MemoryError saying so, not passed off as a singular matrix.
+    """
     try:
-        if sp.issparse(mat):
-            spla.splu(sp.csc_array(mat))
-        else:
-            sla.lu_factor(mat, check_finite=False)
+        return spla.splu(sp.csc_array(mat))
+    except (RuntimeError, ValueError) as exc:
+        if "MALLOC" in str(exc).upper():
+            raise MemoryError(f"matrix: out of memory in the sparse LU of a {mat.shape[0]}x{mat.shape[0]} "
+                              f"matrix ({exc})") from None
+        raise InvalidValueError(f"matrix: expected an invertible matrix ({exc})") from None
+
+
+def _sparse_condition(mat) -> float:
+    """κ₁(M) = ‖M‖₁ ‖M⁻¹‖₁ of a sparse M, ‖M⁻¹‖₁ estimated from its sparse LU (Higham's onenormest).
+
+    A few triangular solves instead of a dense SVD (O(D³), seconds at D = 2000); κ₁ is within a
+    factor D of κ₂. Raises InvalidValueError when M is exactly singular.
+    """
+    lu = _sparse_lu(mat)
+    d = mat.shape[0]
+    inv = spla.LinearOperator((d, d), dtype=np.float64, matvec=lu.solve, matmat=lu.solve,
+                              rmatvec=lambda v: lu.solve(v, trans="T"), rmatmat=lambda v: lu.solve(v, trans="T"))
+    with np.errstate(all="ignore"):
+        return float(spla.norm(mat, 1) * spla.onenormest(inv))
+
+
+def _check_invertible_large(mat):
+    """Invertibility of a large dense M: a dense LU must succeed."""
+    try:
+        sla.lu_factor(mat, check_finite=False)
     except (RuntimeError, ValueError, sla.LinAlgError) as exc:
         raise InvalidValueError(f"matrix: expected an invertible matrix ({exc})") from None
 
