@@ -84,3 +84,16 @@ def test_bad_usage_is_one_line_exit_2(capsys, argv, text):
     if "--graphml" in argv or "--dot" in argv:
         assert out == ""                                            # refused before the lattice was printed
     assert len(err.strip().splitlines()) == 1 and err.startswith("eqalg group: error:")
+
+
+def test_outputs_on_one_path_and_table_limits_name_the_options(capsys, tmp_path):
+    same = tmp_path / "x.json"
+    code, _, err = run(capsys, "S4", "--json", str(same), "--graphml", str(tmp_path / "." / "x.json"))
+    assert code == 2 and "--json and --graphml name the same file" in err and not same.exists()
+    code, _, err = run(capsys, "S8", "--subgroups")
+    assert code == 2 and "--subgroups" in err and "multiplication table" in err
+    code, _, err = run(capsys, "--model", "mlp", "--hidden", "6", "--isotropy")
+    assert code == 2 and "--isotropy" in err
+    # control: distinct paths are both written
+    code, _, _ = run(capsys, "S3", "--json", str(tmp_path / "a.json"), "--graphml", str(tmp_path / "a.graphml"))
+    assert code == 0 and (tmp_path / "a.json").exists() and (tmp_path / "a.graphml").exists()

@@ -11,6 +11,7 @@ gradient descent (MATH.md B6).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from math import prod
@@ -18,7 +19,7 @@ from math import prod
 import numpy as np
 
 from ..datasets import DATASETS, load_dataset
-from ..errors import InvalidValueError, UnknownNameError
+from ..errors import GroupTooLargeError, InvalidValueError, UnknownNameError
 from ..models.functions import ACTIVATIONS
 from ..models.mlp import TwoLayerMLP
 from ..transforms.families import (alternating_group, cyclic_group, dihedral_group, direct_product,
@@ -139,6 +140,12 @@ def run_group(args) -> int:
         args._parser.error("give either NAME or --model mlp")
     if args.isotropy and args.model is None:
         args._parser.error("--isotropy needs --model")
+    outputs = [(opt, os.path.realpath(path)) for opt, path in
+               (("--json", args.json), ("--graphml", args.graphml), ("--dot", args.dot)) if path]
+    for i, (opt, path) in enumerate(outputs):
+        for opt2, path2 in outputs[:i]:
+            if path == path2:
+                args._parser.error(f"{opt2} and {opt} name the same file {path!r}: one output would overwrite the other")
     want_subgroups = args.subgroups or bool(args.graphml or args.dot)
     rho = theta = model = None
     if args.model:
@@ -150,7 +157,15 @@ def run_group(args) -> int:
         G = rho.group
     else:
         G = group_from_name(args.name, args.max_order)
-    res = group_job(G, subgroups=want_subgroups, rho=rho, theta=theta, isotropy=args.isotropy)
+    try:
+        res = group_job(G, subgroups=want_subgroups, rho=rho, theta=theta, isotropy=args.isotropy)
+    except GroupTooLargeError as exc:
+        if "table" not in str(exc):
+            raise
+        needs = " and ".join(opt for opt, on in (("--subgroups (or --graphml/--dot)", want_subgroups),
+                                                 ("--isotropy", args.isotropy)) if on)
+        raise GroupTooLargeError(f"{needs}: {exc} (these options need the multiplication table; without them "
+                                 "the order, classes and centre are computed)") from None
     if model is not None:
         res["model"] = model.describe()
     _print(res, args.classes)
