@@ -409,3 +409,26 @@ def test_bad_input_raises_clear_errors(rng):
         alg.orbit_dimension(np.array([0.0, np.nan, 1.0]))
     with pytest.raises(InvalidValueError):
         LieAlgebra([LinearGenerator(rng.standard_normal((6, 6))) for _ in range(2)], max_dim=10)
+
+
+# -- size limits and the centre's two passes -----------------------------------------------------------------
+def test_encoding_over_the_memory_limit_is_refused_before_allocation(monkeypatch):
+    from eqalg.errors import AlgebraTooLargeError
+    from eqalg.transforms import _closure
+
+    gens = [LinearGenerator(np.eye(8)), LinearGenerator(unit(8, 0, 1))]
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 8 * 2 * 8 * 9 - 1)          # one byte short of 2 x D(D+1)
+    with pytest.raises(AlgebraTooLargeError, match=r"generators \(2 of them, encoded\).*MEMORY_LIMIT") as err:
+        LieAlgebra(gens)
+    assert isinstance(err.value, InvalidValueError)                           # what was raised before
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 8 * 2 * 8 * 9)
+    assert LieAlgebra(gens).dim == 2                                          # negative control: just fits
+
+
+def test_max_dim_is_an_algebra_too_large_error():
+    from eqalg.errors import AlgebraTooLargeError
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(AlgebraTooLargeError, match="max_dim: the closure exceeds 5") as err:
+        LieAlgebra([LinearGenerator(rng.standard_normal((4, 4))) for _ in range(2)], max_dim=5)
+    assert err.value.facts.startswith("max_dim") and "raise max_dim" not in err.value.facts

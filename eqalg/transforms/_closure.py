@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError
+from ..errors import AlgebraTooLargeError
 
 #: D up to which the coordinate pattern is the full D × (D+1) block (batched dense brackets).
 DENSE_CHART_LIMIT = 64
@@ -39,12 +39,50 @@ DENSE_CHART_LIMIT = 64
 _FULL_SWITCH = 0.3
 #: ... when D is at most this (dense batched products stay affordable).
 _FULL_SWITCH_D = 256
-#: Largest memory (bytes) the basis may occupy before the closure stops with an error.
+#: Largest memory (bytes) the basis (or any one coordinate array: encoded generators, a re-indexed
+#: basis) may occupy; beyond it the closure stops with AlgebraTooLargeError before allocating.
 MEMORY_LIMIT = 2 ** 30
 _NOISE = 64 * np.finfo(float).eps
 #: Singular values above this are read off the Gram matrix (relative accuracy ~eps/σ² there);
 #: smaller ones are decided by an exact SVD of the residual.
 _CLEAR = 1e-4
+
+
+def pattern_size(d: int, union: int) -> int:
+    """Coordinates per element the engine uses for generators whose supports have ``union`` keys (D = d)."""
+    total = d * (d + 1)
+    if d <= DENSE_CHART_LIMIT or (union > _FULL_SWITCH * total and d <= _FULL_SWITCH_D):
+        return total
+    return int(union)
+
+
+def check_encoding(count: int, d: int, union: int, what: str, noun: str = "generators") -> None:
+    """Refuse, before they are built, ``count`` generators whose encoding would exceed MEMORY_LIMIT.
+
+    Parameters
+    ----------
+    count : int
+        Number of generators (rows of the encoding).
+    d : int
+        Parameter dimension D.
+    union : int
+        Size of the union of their homogeneous supports (keys i·(D+1) + j).
+    what : str
+        The argument to name in the error (e.g. ``"X: 64 inputs"``).
+    noun : str
+        What the rows are (``"generators"``, ``"gradient fields"``).
+
+    Raises
+    ------
+    AlgebraTooLargeError
+    """
+    size = pattern_size(d, union)
+    need = 8.0 * count * size
+    if need > MEMORY_LIMIT:
+        raise AlgebraTooLargeError(
+            f"{what} give {count} {noun} over {size} coordinates each: encoding them would need "
+            f"{need / 2**30:.3g} GiB, more than the {MEMORY_LIMIT / 2**30:.3g} GiB limit "
+            "(eqalg.transforms._closure.MEMORY_LIMIT)", "use fewer inputs or a smaller model")
 
 
 def row_split(C, tol):
@@ -199,6 +237,15 @@ class Engine:
     def cols(self):
         return self.keys % self.w
 
+    def _check_size(self, rows: int, cols: int, what: str) -> None:
+        # refuse before allocating: numpy would raise a bare MemoryError (or the OS kill the process)
+        need = 8 * rows * cols
+        if need > MEMORY_LIMIT:
+            raise AlgebraTooLargeError(
+                f"{what}: {rows} x {cols} coordinates would need {need / 2**30:.3g} GiB, more than the "
+                f"{MEMORY_LIMIT / 2**30:.3g} GiB limit (eqalg.transforms._closure.MEMORY_LIMIT)",
+                "use fewer or smaller generators (a smaller model)")
+
     def extend(self, flat) -> None:
         """Add flat keys to the pattern, re-indexing the stored arrays."""
         new = np.setdiff1d(flat, self.keys)
@@ -208,6 +255,7 @@ class Engine:
         total = self.d * self.w
         if merged.size > _FULL_SWITCH * total and self.d <= _FULL_SWITCH_D:
             merged = np.arange(total, dtype=np.int64)
+        self._check_size(self._Q.shape[0], merged.size, "generators (basis over the grown support pattern)")
         pos = np.searchsorted(merged, self.keys)
         arr = np.zeros((self._Q.shape[0], merged.size))
         arr[:, pos] = self._Q
@@ -218,6 +266,7 @@ class Engine:
         flats = [r * self.w + c for r, c, _ in entries]
         if flats:
             self.extend(np.unique(np.concatenate(flats)))
+        self._check_size(len(entries), self.keys.size, f"generators ({len(entries)} of them, encoded)")
         out = np.zeros((len(entries), self.keys.size))
         for i, (flat, (_, _, v)) in enumerate(zip(flats, entries)):
             np.add.at(out[i], np.searchsorted(self.keys, flat), v)
@@ -300,9 +349,11 @@ class Engine:
             return
         need = self.k + n
         if need * self.keys.size * 8 > MEMORY_LIMIT:
-            raise InvalidValueError(f"LieAlgebra: the basis would exceed {MEMORY_LIMIT / 2**30:.0f} GiB "
-                                    f"(dimension > {self.k + n} with {self.keys.size} coordinates each); "
-                                    "pass max_dim or a larger rtol")
+            raise AlgebraTooLargeError(
+                f"generators: the Lie algebra's basis would exceed {MEMORY_LIMIT / 2**30:.3g} GiB "
+                f"(eqalg.transforms._closure.MEMORY_LIMIT; dimension {need} or more, {self.keys.size} "
+                "coordinates each)",
+                "use fewer or smaller generators, or a larger rtol (max_dim stops the closure earlier)")
         if need > self._Q.shape[0]:
             grown = np.zeros((max(need, 2 * self._Q.shape[0], 16), self.keys.size))
             grown[: self.k] = self._Q[: self.k]
@@ -369,8 +420,8 @@ class Engine:
             n = self.image(lambda: self.S, lambda: self._Q[lo:hi], lambda: self.Q)
             self.record.levels.append((self.record.brackets - before, n))
             if max_dim is not None and self.k > max_dim:
-                raise InvalidValueError(f"max_dim: the closure exceeds {max_dim} (reached {self.k}); "
-                                        "raise max_dim or rtol")
+                raise AlgebraTooLargeError(f"max_dim: the closure exceeds {max_dim} (reached {self.k})",
+                                           "raise max_dim or rtol")
             lo, hi = hi, self.k
         r = self.record
         return ClosureEvidence(self.rtol, tuple(r.kept), tuple(r.dropped), tuple(r.levels), r.brackets,
