@@ -43,6 +43,8 @@ _FULL_SWITCH_D = 256
 #: basis) may occupy; beyond it the closure stops with AlgebraTooLargeError before allocating.
 MEMORY_LIMIT = 2 ** 30
 _NOISE = 64 * np.finfo(float).eps
+#: Sparse brackets computed per block-diagonal product.
+_SPARSE_CHUNK = 64
 #: Singular values above this are read off the Gram matrix (relative accuracy ~eps/σ² there);
 #: smaller ones are decided by an exact SVD of the residual.
 _CLEAR = 1e-4
@@ -289,6 +291,13 @@ class Engine:
             out.append(sp.csr_array((x[nz], (rows[nz], cols[nz])), shape=(w, w)))
         return out
 
+    def block_diagonal(self, X):
+        """Rows of X (p, P) as one sparse (p·w × p·w) block-diagonal matrix: block t is row t's Â."""
+        p, w = X.shape[0], self.w
+        t, j = np.nonzero(X)
+        off = t.astype(np.int64) * w
+        return sp.csr_array((X[t, j], (off + self.rows[j], off + self.cols[j])), shape=(p * w, p * w))
+
     def bracket(self, L, R, extend: bool = True):
         """[L_t, R_t] for paired rows (p, P) -> (C (p, P), norm of the entries outside the pattern (p,))."""
         p = L.shape[0]
@@ -298,13 +307,17 @@ class Engine:
             C = np.matmul(EL[:, :, : self.d], ER) - np.matmul(ER[:, :, : self.d], EL)
             return C.reshape(p, -1), np.zeros(p)
         scale = np.linalg.norm(L, axis=1) * np.linalg.norm(R, axis=1)
-        ml, mr = self.matrices(L), self.matrices(R)
-        idx, flat, vals = [], [], []
-        for t in range(p):
-            m = (ml[t] @ mr[t] - mr[t] @ ml[t]).tocoo()
-            keep = np.abs(m.data) > _NOISE * scale[t]
-            idx.append(np.full(int(keep.sum()), t))
-            flat.append(m.row[keep].astype(np.int64) * self.w + m.col[keep])
+        idx, flat, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        # _SPARSE_CHUNK products at a time as block-diagonal sparse matrices: one sparse product per
+        # chunk instead of a Python loop per pair, with the intermediate products bounded
+        for lo in range(0, p, _SPARSE_CHUNK):
+            BL, BR = self.block_diagonal(L[lo: lo + _SPARSE_CHUNK]), self.block_diagonal(R[lo: lo + _SPARSE_CHUNK])
+            m = (BL @ BR - BR @ BL).tocoo()
+            t = m.row.astype(np.int64) // self.w
+            keep = np.abs(m.data) > _NOISE * scale[lo + t]
+            t = t[keep]
+            idx.append(lo + t)
+            flat.append((m.row[keep] - t * self.w) * self.w + (m.col[keep] - t * self.w))
             vals.append(m.data[keep])
         idx, flat, vals = np.concatenate(idx), np.concatenate(flat), np.concatenate(vals)
         if extend and flat.size:
@@ -362,14 +375,16 @@ class Engine:
         self.k = need
 
     # -- image of the bracket map ---------------------------------------------------------------------
-    def image(self, left, right, base, extend: bool = True, into_basis: bool = True, rng=None):
+    def image(self, left, right, base, extend: bool = True, into_basis: bool = True, rng=None,
+              first: bool = False):
         """Orthonormal basis of span{[l, r]} (l ∈ rows of left(), r ∈ rows of right()) outside span(base()).
 
         ``left``, ``right`` and ``base`` are callables returning the current (possibly re-indexed)
         arrays, whose rows must be orthonormal. With ``into_basis`` the new directions are appended
         to the engine's basis as they are found (and are part of ``base()``).
         Returns the number of directions found, or the array of them when ``into_basis`` is false.
-        ``rng`` (default: the engine's) draws the sketch coefficients.
+        ``rng`` (default: the engine's) draws the sketch coefficients. With ``first`` the search
+        stops after the first batch that finds any direction (enough to tell zero from non-zero).
         """
         rng = self.rng if rng is None else rng
         gl, gr = left().shape[0], right().shape[0]
@@ -398,7 +413,7 @@ class Engine:
                 self.append(V)
             else:
                 found.append(V)
-            if V.shape[0] < self.batch:
+            if V.shape[0] < self.batch or (first and V.shape[0]):
                 break
         return total if into_basis else (np.vstack(found) if found else np.zeros((0, self.keys.size)))
 
