@@ -22,6 +22,7 @@ __all__ = [
     "DispatchError",
     "MissingMethodError",
     "GroupTooLargeError",
+    "AlgebraTooLargeError",
     "as_vector",
     "as_directions",
     "check_positive",
@@ -63,6 +64,25 @@ class MissingMethodError(EqalgError, NotImplementedError):
 
 class GroupTooLargeError(EqalgError, ValueError):
     """A finite group would exceed the ``max_order`` the caller allowed."""
+
+
+class AlgebraTooLargeError(InvalidValueError):
+    """A Lie-algebra computation would exceed a size or memory limit (``max_dim``, ``MEMORY_LIMIT``).
+
+    Raised before the large arrays are allocated where the size is known in advance; the message
+    names the argument to change. A subclass of :class:`InvalidValueError`, which was raised here
+    before.
+
+    Attributes
+    ----------
+    facts : str
+        The message without the advice on which Python argument to change (the command line
+        gives its own).
+    """
+
+    def __init__(self, facts: str, advice: str = ""):
+        super().__init__(f"{facts}; {advice}" if advice else facts)
+        self.facts = facts
 
 
 def as_vector(x, name: str, size: int | None = None, *, finite: bool = True) -> np.ndarray:

@@ -102,3 +102,98 @@ def test_count_refuses_kinks_and_models_without_fields():
 
     with pytest.raises(DispatchError):
         conservation_law_count(Plain(), np.zeros(2))
+
+
+# -- is the sample rich enough? (X_check) --------------------------------------------------------------------
+def test_x_check_flags_a_count_that_more_data_lowers():
+    rng = np.random.default_rng(99)                 # not the seed of the model's inputs: fresh inputs
+    model, theta = mlp(4, 6, 3, "relu", bias=True, n=10)
+    res = conservation_law_count(model, theta, X_check=rng.standard_normal((10, 4)))
+    # 10 inputs leave data-dependent laws: 10 more generic inputs lower the count, so it is flagged
+    assert res.count > 6 and res.enlarged_count < res.count and res.stable is False
+    assert res.check_inputs == 10 and res.to_dict()["stable"] is False
+    # negative control: 64 inputs are enough, 64 more change nothing
+    model, theta = mlp(4, 6, 3, "relu", bias=True, n=64)
+    res = conservation_law_count(model, theta, X_check=rng.standard_normal((64, 4)))
+    assert res.count == res.enlarged_count == 6 and res.stable is True
+    # not checked: None, as before
+    plain = conservation_law_count(model, theta)
+    assert plain.stable is None and plain.enlarged_count is None and plain.to_dict()["check_inputs"] == 0
+
+
+def test_x_check_softmax_needs_inputs_spanning_the_input_space():
+    rng = np.random.default_rng(1)
+    d, c = 4, 3
+    X = rng.standard_normal((3, d))                 # 3 < d + 1: x~ = (x, 1) cannot span R^(d+1)
+    model = eqalg.SoftmaxRegression(X, np.eye(c)[[0, 1, 2]])
+    theta = model.init_params(rng)
+    res = conservation_law_count(model, theta, X_check=rng.standard_normal((3, d)))
+    assert res.stable is False and res.enlarged_count == d + 1 < res.count
+    res = conservation_law_count(model, theta, np.vstack([X, rng.standard_normal((2, d))]),
+                                 X_check=rng.standard_normal((5, d)))
+    assert res.stable is True and res.count == d + 1
+
+
+def test_x_check_is_validated_before_the_long_part():
+    model, theta = mlp(3, 2, 2, "relu")
+    with pytest.raises(eqalg.errors.ShapeError, match="X: expected shape"):
+        conservation_law_count(model, theta, X_check=np.zeros((4, 5)))
+
+
+# -- sizes refused before the fields are built ------------------------------------------------------------------
+def test_full_factorization_fields_are_refused_before_allocation():
+    from eqalg.errors import AlgebraTooLargeError
+
+    # 100 x 100, r = 20: 10⁴ fields over 4·10⁵ coordinates would be 29.8 GiB (was a numpy MemoryError traceback)
+    mf = eqalg.MatrixFactorization((100, 100), 20, target=np.zeros((100, 100)))
+    with pytest.raises(AlgebraTooLargeError, match=r"X: the 10000 entries of the 100x100 target .* 29\.8 GiB"):
+        conservation_law_count(mf, mf.init_params(np.random.default_rng(0)))
+
+
+def test_factorization_entry_fields_do_not_build_the_nm_identity(monkeypatch):
+    mf = eqalg.MatrixFactorization((5, 4), 2, target=np.random.default_rng(0).standard_normal((5, 4)))
+    theta = mf.init_params(np.random.default_rng(1))
+    explicit = mf.output_fields(theta, np.eye(20).reshape(20, 5, 4))
+
+    def no_eye(*a, **k):
+        raise AssertionError("np.eye(n*m) holds (n*m)^2 numbers")
+
+    monkeypatch.setattr(np, "eye", no_eye)
+    default = mf.output_fields(theta)
+    assert len(default) == len(explicit) == 20
+    for a, b in zip(default, explicit):
+        np.testing.assert_array_equal(a.to_dense(), b.to_dense())
+
+
+@pytest.mark.parametrize("which", ["mlp", "softmax"])
+def test_many_inputs_are_refused_before_their_fields_are_built(monkeypatch, which):
+    from eqalg.errors import AlgebraTooLargeError
+    from eqalg.transforms import _closure
+
+    rng = np.random.default_rng(0)
+    if which == "mlp":
+        model = eqalg.TwoLayerMLP(rng.standard_normal((50, 4)), rng.standard_normal((50, 3)), 6)
+    else:
+        model = eqalg.SoftmaxRegression(rng.standard_normal((50, 4)), np.eye(3)[rng.integers(0, 3, 50)])
+    theta = model.init_params(rng)
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 2 ** 16)       # stands for 10⁶ inputs at the real limit
+
+    def no_fields(self, *a, **k):
+        raise AssertionError("a field was built before the size check")
+
+    monkeypatch.setattr(eqalg.LinearGenerator, "__init__", no_fields)
+    with pytest.raises(AlgebraTooLargeError, match=r"X: 50 inputs \(the training inputs\) give 150 gradient fields"):
+        conservation_law_count(model, theta)
+
+
+def test_a_too_large_lie_w_names_the_inputs_not_the_closure_arguments(monkeypatch):
+    from eqalg.errors import AlgebraTooLargeError
+    from eqalg.transforms import _closure
+
+    model, theta = mlp(3, 4, 2, "relu", n=5)
+    assert conservation_law_count(model, theta).algebra_dim > 15        # 10 fields generate more than 15 dims
+    with pytest.raises(AlgebraTooLargeError, match=r"max_dim: the closure exceeds 10"):
+        conservation_law_count(model, theta, max_dim=10)                # an argument of this function: as is
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 8 * 15 * model.space.size * (model.space.size + 1))   # 15 rows
+    with pytest.raises(AlgebraTooLargeError, match=r"model, X: Lie\(W\) of the 10 gradient fields is too large"):
+        conservation_law_count(model, theta)

@@ -409,3 +409,88 @@ def test_bad_input_raises_clear_errors(rng):
         alg.orbit_dimension(np.array([0.0, np.nan, 1.0]))
     with pytest.raises(InvalidValueError):
         LieAlgebra([LinearGenerator(rng.standard_normal((6, 6))) for _ in range(2)], max_dim=10)
+
+
+# -- size limits and the centre's two passes -----------------------------------------------------------------
+def test_encoding_over_the_memory_limit_is_refused_before_allocation(monkeypatch):
+    from eqalg.errors import AlgebraTooLargeError
+    from eqalg.transforms import _closure
+
+    gens = [LinearGenerator(np.eye(8)), LinearGenerator(unit(8, 0, 1))]
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 8 * 2 * 8 * 9 - 1)          # one byte short of 2 x D(D+1)
+    with pytest.raises(AlgebraTooLargeError, match=r"generators \(2 of them, encoded\).*MEMORY_LIMIT") as err:
+        LieAlgebra(gens)
+    assert isinstance(err.value, InvalidValueError)                           # what was raised before
+    monkeypatch.setattr(_closure, "MEMORY_LIMIT", 8 * 2 * 8 * 9)
+    assert LieAlgebra(gens).dim == 2                                          # negative control: just fits
+
+
+def test_max_dim_is_an_algebra_too_large_error():
+    from eqalg.errors import AlgebraTooLargeError
+
+    rng = np.random.default_rng(0)
+    with pytest.raises(AlgebraTooLargeError, match="max_dim: the closure exceeds 5") as err:
+        LieAlgebra([LinearGenerator(rng.standard_normal((4, 4))) for _ in range(2)], max_dim=5)
+    assert err.value.facts.startswith("max_dim") and "raise max_dim" not in err.value.facts
+
+
+def brute_force_centre_dim(alg):
+    """dim of {x : [x, s] = 0 for all generators} from all dim x g brackets at once (the old algorithm)."""
+    from eqalg.transforms._closure import row_split
+
+    e, S, Q = alg._engine, alg._S, alg._engine.Q
+    blocks = [e.bracket(Q, np.repeat(S[a:a + 1], alg.dim, axis=0), extend=False)[0] / 2.0 for a in range(S.shape[0])]
+    return row_split(np.hstack(blocks), alg.rtol)[2].shape[1]
+
+
+def heisenberg():
+    return [LinearGenerator(unit(3, 0, 1), name="X"), LinearGenerator(unit(3, 1, 2), name="Y")]
+
+
+@pytest.mark.parametrize("sketch", [1, 3])
+@pytest.mark.parametrize("stream", [False, True])
+def test_centre_two_passes_agree_with_all_brackets(monkeypatch, sketch, stream):
+    from eqalg.transforms import lie
+
+    # one sketch element has a centralizer much larger than the centre: the exact second pass must cut it
+    monkeypatch.setattr(lie, "_CENTRE_SKETCH", sketch)
+    if stream:                                            # the block-by-block triangular reduction
+        monkeypatch.setattr(lie, "_COMMUTANT_BYTES", 0)
+    rng = np.random.default_rng(3)
+    gl4 = [LinearGenerator(rng.standard_normal((4, 4))) for _ in range(2)]
+    cases = {"gl(4)": (gl4, 1), "so(4)": (rotations(4), 0), "heisenberg": (heisenberg(), 1)}
+    # gl(3) (+) a commuting 2-dim diagonal block on other coordinates: centre = scalars of gl(3) + the block
+    blk = [LinearGenerator(sp.block_diag([rng.standard_normal((3, 3)), np.zeros((2, 2))]).toarray()) for _ in range(2)]
+    blk += [LinearGenerator.diagonal([0, 0, 0, 1.0, 0]), LinearGenerator.diagonal([0, 0, 0, 0, 1.0])]
+    cases["gl(3)+R^2"] = (blk, 3)
+    for name, (gens, expected) in cases.items():
+        alg = LieAlgebra(gens)
+        z = alg.centre()
+        assert z.dim == expected == brute_force_centre_dim(alg), name
+        for b in z.basis:
+            for g in gens:
+                assert bracket(b, g).norm() < 1e-10 * g.norm(), name
+
+
+def test_abelian_centre_is_the_whole_algebra_without_brackets(monkeypatch):
+    alg = LieAlgebra([LinearGenerator.diagonal(np.arange(1.0, 7.0) ** k) for k in range(4)])
+    assert alg.is_abelian
+
+    def no_brackets(*a, **k):
+        raise AssertionError("an abelian algebra needs no brackets for its centre")
+
+    monkeypatch.setattr(LieAlgebra, "_commutant_null", no_brackets)
+    assert alg.centre().dim == alg.dim == 4
+
+
+def test_centre_and_is_abelian_cost_dim_times_a_few_brackets_not_dim_times_generators():
+    n = 6
+    alg = LieAlgebra([LinearGenerator(unit(n, a, b)) for a in range(n) for b in range(n)])   # gl(6), 36 generators
+    e = alg._engine
+    before = e.record.brackets
+    assert not alg.is_abelian
+    assert e.record.brackets - before <= alg._batch                    # one batch decides
+    before = e.record.brackets
+    assert alg.centre().dim == 1
+    # 3 sketch elements x 36 basis elements, then the 1-dim candidate against the 36 generators (was 36 x 36)
+    assert e.record.brackets - before == 3 * 36 + 36

@@ -8,23 +8,30 @@ conservation laws valid for every data set (Marcotte, Gribonval & Peyré 2023, M
 
 Presets: matrix factorization U Vᵀ with GL(r); two-layer MLP with per-neuron rescalings
 (relu, leaky_relu) or GL(h) (linear); softmax regression with its translations.
+
+The count is recomputed with as many fresh samples added and flagged "unstable" (not valid for
+every data set) when that lowers it. Sizes are checked against the MAX_* limits below, from the
+options alone, before anything large is built.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
 from ..dynamics import gradient_descent
-from ..errors import EqalgError, InvalidValueError
+from ..errors import AlgebraTooLargeError, DispatchError, InvalidValueError, UnknownNameError
 from ..models.factorization import MatrixFactorization
 from ..models.functions import ACTIVATIONS
 from ..models.mlp import TwoLayerMLP
 from ..models.softmax import SoftmaxRegression
 from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conserved_quantities
 from ..predictions.counting import conservation_law_count
+from ..transforms._closure import pattern_size
 from ..transforms.lie import LieAlgebra
 from .check import (check_not_diverged, check_weight_decay, json_path, nonnegative_float, positive_float,
                     positive_int, seed_int, write_output)
@@ -62,6 +69,8 @@ def register(sub) -> None:
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of data, initialization and sketches (default: 0)")
     p.add_argument("--rtol", type=positive_float, default=1e-9, help="rank tolerance of the closure (default: 1e-9)")
+    p.add_argument("--no-count", action="store_true",
+                   help="skip the conservation-law count (the costliest part for large models)")
     p.add_argument("--json", type=json_path, metavar="PATH", help="write the results as JSON to PATH")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
     p.set_defaults(func=run_algebra)
@@ -76,6 +85,156 @@ def _resolve(model: str, given: dict) -> dict:
     out = dict(allowed)
     out.update({k: v for k, v in given.items() if v is not None})
     return out
+
+
+# -- size limits ---------------------------------------------------------------------------------------
+# Checked from the options alone, before anything large is built, so that every accepted run ends in
+# well under a minute on two cores with bounded memory (measurements: README, `eqalg algebra`). Work
+# is in units of about 2.5e-10 s of dense linear algebra, training in sample·parameter updates.
+
+#: Parameters D.
+MAX_PARAMETERS = 10 ** 6
+#: Numbers in the synthetic data: N·(inputs + outputs), or n·m for the factorization target.
+MAX_DATA = 10 ** 7
+#: Full-batch training: steps × samples × D (mlp, softmax) or steps × n·m·r (factorization).
+MAX_TRAINING = 4 * 10 ** 8
+#: Bookkeeping of the (T1)/(T2) drifts: steps × conserved quantities × (D + 2000).
+MAX_TRACKING = 4 * 10 ** 8
+#: Estimated work of the symmetry algebra: closure, derived algebra, centre, conserved quantities, orbits.
+MAX_SYMMETRY_WORK = 6 * 10 ** 10
+#: Estimated work of the conservation-law count (its Lie algebra, and again with the stability check).
+MAX_COUNT_WORK = 3 * 10 ** 11
+#: Estimated peak memory (bytes) of either algebra: about _PEAK_BYTES per coordinate of its larger
+#: array, max(generators, dim) × coordinates (the 8-byte array, the generator objects, temporaries).
+MAX_MEMORY = 2 * 2 ** 30
+_PEAK_BYTES = 80
+
+_SIZE_OPTIONS = {"matrix-factorization": ("shape", "rank"), "mlp": ("inputs", "hidden", "outputs"),
+                 "softmax": ("inputs", "classes")}
+
+
+def _closure_work(g: int, k: int, p: int, d: int, orbits: int, brackets: bool = True) -> float:
+    """Work of closing g generators into a k-dimensional algebra over p coordinates (D = d).
+
+    Gram matrix and eigendecomposition of the generators (g·p·s + 10s³, s = min(g, p)),
+    Gram–Schmidt of every new direction against the basis (3k²p), ``orbits`` orbit ranks of the
+    (D × k) tangents (k²D + 10k³) and the sparse bracket batches (~0.2 ms each); an abelian
+    algebra only needs its symmetric elements (k²p).
+    """
+    g, k, p, d = float(g), float(k), float(p), float(d)
+    small = min(g, p)
+    work = g * p * small + 10 * small ** 3 + orbits * (k * k * d + 10 * k ** 3)
+    return work + ((3 * k * k * p + 1e6 * (k + 256)) if brackets else k * k * p)
+
+
+def _plan(model: str, o: dict, count: bool) -> dict:
+    """Sizes and estimated work of each phase, from the options alone."""
+    n, steps = o["samples"], o["steps"]
+    sym = fields = None            # (generators, dim, coordinates, abelian); (fields, dim, dim checked, coordinates)
+    if model == "matrix-factorization":
+        (rows, cols), r = o["shape"], o["rank"]
+        d, data, train = (rows + cols) * r, rows * cols, steps * rows * cols * r
+        sym, nq = (r * r, r * r, pattern_size(d, r * r * (rows + cols)), False), r * (r + 1) // 2
+        m = rows + cols             # Lie(W) of the entries: so(n + m) ⊗ I_r; exact, no stability check
+        fields = (rows * cols, m * (m - 1) // 2, None, pattern_size(d, m * (m - 1) * r))
+    elif model == "mlp":
+        i, h, out = o["inputs"], o["hidden"], o["outputs"]
+        d, data = h * (i + 1) + out * (h + 1), n * (i + out)
+        train, p = steps * n * d, i + 1 + out      # p: a neuron's incoming weights, bias and outgoing weights
+        act = o["activation"]
+        nq = 0
+        if act == "linear":                        # GL(h); Lie(W) = so(p) ⊗ I_h + output translations
+            sym, nq = (h * h, h * h, pattern_size(d, h * h * p), False), h * (h + 1) // 2
+            k = p * (p - 1) // 2 + out
+            fields = (n * out, k, k, pattern_size(d, h * p * (p - 1) + out))
+        elif act in ("relu", "leaky_relu"):        # rescalings; Lie(W) ⊆ ⊕_neurons so(p) + translations
+            sym, nq = (h, h, pattern_size(d, h * p), True), h
+            k = h * p * (p - 1) // 2 + out
+            fields = (n * out, k, k, pattern_size(d, h * p * (p - 1) + out))
+    else:
+        i, c = o["inputs"], o["classes"]
+        d, data, train = c * (i + 1), n * (i + c), steps * n * c * (i + 1)
+        sym, nq = (i + 1, i + 1, pattern_size(d, d), True), i + 1
+        fields = (n * c, min(n * c, d), min(2 * n * c, d), pattern_size(d, d))   # constant fields: their rank
+    plan = {"parameters": d, "data": data, "training": train, "quantities": nq,
+            "tracking": steps * nq * (d + 2000), "symmetry": None, "count": None}
+    if sym is not None:
+        g, k, p, abelian = sym
+        work = _closure_work(g, k, p, d, orbits=2, brackets=not abelian)
+        if not abelian:                            # derived algebra, centre, symmetric elements
+            work += 7.0 * k * k * p
+        plan["symmetry"] = {"dim": k, "coordinates": p, "work": work, "bytes": _PEAK_BYTES * max(g, k) * p}
+    if count and fields is not None:
+        f, k, k_check, p = fields
+        brackets = model != "softmax"              # constant fields commute
+        work = _closure_work(f, k, p, d, orbits=2, brackets=brackets)
+        if k_check is not None:                    # again with as many fresh samples added
+            f = 2 * f
+            work += _closure_work(f, k_check, p, d, orbits=1, brackets=brackets)
+        work += 1.5e6 * (f + fields[0])            # building and encoding the fields (~50 µs each)
+        plan["count"] = {"fields": f, "dim": max(k, k_check or 0), "coordinates": p, "work": work,
+                         "bytes": _PEAK_BYTES * max(f, k) * p}
+    return plan
+
+
+def _given(model: str, o: dict, extra=()) -> str:
+    parts = []
+    for key in _SIZE_OPTIONS[model] + tuple(extra):
+        v = o[key]
+        parts.append(f"--{key} {' '.join(map(str, v)) if isinstance(v, tuple) else v}")
+    return " ".join(parts)
+
+
+def _reduce(model: str, extra=()) -> str:
+    names = ["--" + k for k in _SIZE_OPTIONS[model] + tuple(extra)]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def _check_limits(model: str, o: dict, count: bool) -> dict:
+    """Refuse, in one line naming the options and the limit, a run that would take too long or too much memory."""
+    plan = _plan(model, o, count)
+    samples = () if model == "matrix-factorization" else ("samples",)
+    gib = 2.0 ** 30
+
+    def refuse(extra, what, hint=""):
+        raise InvalidValueError(f"{_given(model, o, extra)}: {what}; reduce {_reduce(model, extra)}{hint}")
+
+    if plan["parameters"] > MAX_PARAMETERS:
+        refuse((), f"{plan['parameters']} parameters, above the limit {MAX_PARAMETERS:.3g}")
+    if plan["data"] > MAX_DATA:
+        refuse(samples, f"the synthetic data would hold {plan['data']:.3g} numbers, above the limit {MAX_DATA:.3g}")
+    if plan["training"] > MAX_TRAINING:
+        unit = "n*m*r" if model == "matrix-factorization" else "samples x parameters"
+        refuse(samples + ("steps",), f"training work (steps x {unit}) {plan['training']:.3g}, above the limit "
+                                     f"{MAX_TRAINING:.3g}")
+    if plan["tracking"] > MAX_TRACKING:
+        refuse(("steps",), f"drift bookkeeping (steps x {plan['quantities']} conserved quantities x (D + 2000)) "
+                           f"{plan['tracking']:.3g}, above the limit {MAX_TRACKING:.3g}")
+    sym = plan["symmetry"]
+    if sym is not None:
+        what = f"the symmetry algebra (dim {sym['dim']}, {sym['coordinates']} coordinates each) needs"
+        if sym["bytes"] > MAX_MEMORY:
+            refuse((), f"{what} about {sym['bytes'] / gib:.3g} GiB, above the limit {MAX_MEMORY / gib:.3g} GiB")
+        if sym["work"] > MAX_SYMMETRY_WORK:
+            refuse((), f"{what} work {sym['work']:.3g}, above the limit {MAX_SYMMETRY_WORK:.3g}")
+    cnt = plan["count"]
+
+    def helps(field, limit):       # name --samples only when fewer samples alone could bring the figure under
+        if not samples:
+            return ()
+        return samples if _plan(model, {**o, "samples": 1}, count)["count"][field] <= limit else ()
+
+    if cnt is not None:
+        what = (f"the conservation-law count ({cnt['fields']} gradient fields generating a Lie algebra of dim up to "
+                f"{cnt['dim']}, {cnt['coordinates']} coordinates each) needs")
+        if cnt["bytes"] > MAX_MEMORY:
+            refuse(helps("bytes", MAX_MEMORY),
+                   f"{what} about {cnt['bytes'] / gib:.3g} GiB, above the limit {MAX_MEMORY / gib:.3g} GiB",
+                   ", or pass --no-count")
+        if cnt["work"] > MAX_COUNT_WORK:
+            refuse(helps("work", MAX_COUNT_WORK),
+                   f"{what} work {cnt['work']:.3g}, above the limit {MAX_COUNT_WORK:.3g}", ", or pass --no-count")
+    return plan
 
 
 def _build(model: str, o: dict, rng):
@@ -124,14 +283,18 @@ def _kind(q) -> str:
 
 def algebra_job(*, model: str = "mlp", shape=None, rank=None, activation=None, inputs=None, hidden=None,
                 outputs=None, classes=None, samples: int = 64, steps=None, lr=None, weight_decay: float = 0.0,
-                seed: int = 0, rtol: float = 1e-9) -> dict:
+                seed: int = 0, rtol: float = 1e-9, count: bool = True) -> dict:
     """Build, analyse and train a preset exactly as ``eqalg algebra`` does; returns the JSON-ready dict.
+
+    ``count=False`` skips the conservation-law count (``--no-count``).
 
     Raises
     ------
     InvalidValueError
-        An option that does not apply to the preset, or bad values; TrainingDivergedError when
-        the step size is too large.
+        An option that does not apply to the preset, bad values, a size above the limits
+        (MAX_PARAMETERS, MAX_DATA, MAX_TRAINING, MAX_TRACKING, MAX_SYMMETRY_WORK, MAX_COUNT_WORK,
+        MAX_MEMORY; checked before anything large is built) or a computation that
+        still ran out of memory; TrainingDivergedError when the step size is too large.
     UnknownNameError
         Unknown model or activation.
     """
@@ -141,20 +304,22 @@ def algebra_job(*, model: str = "mlp", shape=None, rank=None, activation=None, i
     o = _resolve(model, {"shape": shape, "rank": rank, "activation": activation, "inputs": inputs,
                          "hidden": hidden, "outputs": outputs, "classes": classes, "steps": steps, "lr": lr})
     o["samples"] = samples
+    _check_limits(model, o, count)
     rng = np.random.default_rng(seed)
     m, gens, data, what = _build(model, o, rng)
     theta0 = m.init_params(rng)
-    alg = LieAlgebra(gens, space=m.space, rtol=rtol, seed=seed)
-    quantities = conserved_quantities(alg)
+    with _too_large(model, o, "the symmetry algebra", ()):
+        alg = LieAlgebra(gens, space=m.space, rtol=rtol, seed=seed)
+        quantities = conserved_quantities(alg)
+        structure = {"dim": alg.dim, "is_abelian": alg.is_abelian, "derived_dim": alg.derived_algebra().dim,
+                     "centre_dim": alg.centre().dim}
     check_weight_decay(o["lr"], weight_decay)
     traj = gradient_descent(m, theta0, o["lr"], o["steps"], weight_decay=weight_decay, quantities=quantities)
     check_not_diverged(traj.losses, o["lr"], weight_decay)
     orbit = {"random": alg.orbit_rank(theta0), "trained": alg.orbit_rank(traj.theta)}
-    try:
-        count = conservation_law_count(m, theta0, rtol=rtol, seed=seed)
-        count_info, count_value = count.to_dict(), count.count
-    except EqalgError as exc:                      # unsupported activation: reported, not fatal
-        count_info, count_value = {"unsupported": str(exc)}, None
+    count_value, count_info, check = None, {"skipped": "--no-count"}, {"status": "not computed", "trusted": None}
+    if count:
+        count_value, count_info, check = _count(model, o, m, theta0, rtol, seed)
     cq = []
     for q in quantities:
         tr = traj.quantities[q.name]
@@ -167,17 +332,71 @@ def algebra_job(*, model: str = "mlp", shape=None, rank=None, activation=None, i
     return {
         "schema_version": SCHEMA_VERSION, "command": "algebra",
         "model": m.describe(), "data": data, "symmetries": what, "generators": [g.name for g in gens],
-        "dim": alg.dim, "is_abelian": alg.is_abelian, "derived_dim": alg.derived_algebra().dim,
-        "centre_dim": alg.centre().dim, "closure": alg.evidence.to_dict(), "rtol": rtol,
+        **structure, "closure": alg.evidence.to_dict(), "rtol": rtol,
         "conserved_quantities": cq,
         "orbit_dimension": {k: v.rank for k, v in orbit.items()},
         "orbit_evidence": {k: v.to_dict() for k, v in orbit.items()},
         "conservation_law_count": count_value, "conservation_count": count_info,
+        "conservation_count_check": check,
         "training": {"optimizer": "gradient descent (full batch)", "steps": o["steps"], "lr": o["lr"],
                      "weight_decay": weight_decay, "seed": seed, "loss_random": float(traj.losses[0]),
                      "loss_trained": float(traj.losses[-1])},
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _size_error(model: str, o: dict, what: str, extra, exc, hint: str = "") -> InvalidValueError:
+    """One line naming the options, for a size failure the limits did not foresee (no traceback)."""
+    reason = (f"is too large ({exc.facts})" if isinstance(exc, AlgebraTooLargeError)
+              else f"ran out of memory ({exc or 'MemoryError'})")
+    return InvalidValueError(f"{_given(model, o, extra)}: {what} {reason}; reduce {_reduce(model, extra)}{hint}")
+
+
+@contextmanager
+def _too_large(model: str, o: dict, what: str, extra, hint: str = ""):
+    try:
+        yield
+    except (AlgebraTooLargeError, MemoryError) as exc:
+        raise _size_error(model, o, what, extra, exc, hint) from None
+
+
+def _count(model: str, o: dict, m, theta0, rtol: float, seed: int):
+    """The conservation-law count, with the stability check; returns (count, info, check)."""
+    n = o["samples"]
+    X_check = None
+    if model != "matrix-factorization":
+        # fresh inputs from the data's distribution, from their own stream (the run itself is unchanged)
+        X_check = np.random.default_rng([seed, 1]).standard_normal((n, m.n_inputs))
+    extra = () if model == "matrix-factorization" else ("samples",)
+    not_computed = {"status": "not computed", "trusted": None}
+    try:
+        res = conservation_law_count(m, theta0, X_check=X_check, rtol=rtol, seed=seed)
+    except (UnknownNameError, DispatchError) as exc:      # unsupported activation: reported, not fatal
+        return None, {"unsupported": str(exc)}, not_computed
+    except (AlgebraTooLargeError, MemoryError) as exc:
+        raise _size_error(model, o, "the conservation-law count", extra, exc, ", or pass --no-count") from None
+    except InvalidValueError as exc:                      # θ on a ReLU kink (probability zero here)
+        return None, {"unsupported": str(exc)}, not_computed
+    if X_check is None:
+        check = {"status": "exact", "trusted": True, "samples": None, "check_samples": 0, "enlarged_count": None,
+                 "message": "the fields of all n*m entries span those of every measurement (they are linear in "
+                            "it): the count is the one of every data set"}
+    elif res.stable:
+        check = {"status": "stable", "trusted": True, "samples": n, "check_samples": n,
+                 "enlarged_count": res.enlarged_count,
+                 "message": f"unchanged after adding {_plural(n, 'fresh sample')} (evidence, not proof, that "
+                            "the sample is rich enough)"}
+    else:
+        check = {"status": "unstable", "trusted": False, "samples": n, "check_samples": n,
+                 "enlarged_count": res.enlarged_count,
+                 "message": f"adding {_plural(n, 'fresh sample')} gives {res.enlarged_count} instead of "
+                            f"{res.count}: the count holds for the {n}-sample data set only, not for every data set; "
+                            "increase --samples"}
+    return res.count, res.to_dict(), check
 
 
 def _describe_model(r) -> str:
@@ -214,27 +433,40 @@ def _print(r) -> None:
                   f"{q['measured_drift']:>11.3g} {q['predicted_drift']:>11.3g} {q['relative_error']:>9.2g}")
     od = r["orbit_dimension"]
     print(f"orbit dimension: random point {od['random']}, trained point {od['trained']} (dim g = {r['dim']})")
-    c = r["conservation_count"]
+    c, check = r["conservation_count"], r["conservation_count_check"]
     if r["conservation_law_count"] is None:
-        print(f"conservation-law count: not computed ({c['unsupported']})")
+        print(f"conservation-law count: not computed ({c.get('unsupported') or 'skipped: --no-count'})")
     else:
-        print(f"conservation-law count (every data set and loss; Marcotte et al. 2023): {c['count']} = "
+        # the "every data set" label only when the count survived the stability check (or is exact)
+        label = ("every data set and loss; Marcotte et al. 2023" if check["trusted"] else
+                 f"the {check['samples']}-sample data set only, NOT every data set")
+        print(f"conservation-law count ({label}): {c['count']} = "
               f"D {c['parameters']} - dim Lie(W)_theta {c['trace_dim']}  [Lie(W): dim {c['algebra_dim']} from "
               f"{c['fields']} fields; without brackets {c['parameters'] - c['field_rank']}]")
+        print(f"  {'check' if check['trusted'] else 'WARNING'}: {check['message']}")
 
 
 def run_algebra(args) -> int:
     """Run ``eqalg algebra`` from parsed arguments; print the results; return the exit status."""
-    r = algebra_job(model=args.model, shape=tuple(args.shape) if args.shape else None, rank=args.rank,
-                    activation=args.activation, inputs=args.inputs, hidden=args.hidden, outputs=args.outputs,
-                    classes=args.classes, samples=args.samples, steps=args.steps, lr=args.lr,
-                    weight_decay=args.weight_decay, seed=args.seed, rtol=args.rtol)
+    try:
+        r = algebra_job(model=args.model, shape=tuple(args.shape) if args.shape else None, rank=args.rank,
+                        activation=args.activation, inputs=args.inputs, hidden=args.hidden, outputs=args.outputs,
+                        classes=args.classes, samples=args.samples, steps=args.steps, lr=args.lr,
+                        weight_decay=args.weight_decay, seed=args.seed, rtol=args.rtol, count=not args.no_count)
+    except MemoryError as exc:           # a last resort: the limits are meant to prevent it
+        raise InvalidValueError(f"ran out of memory ({exc or 'MemoryError'}); use a smaller model, fewer "
+                                "--samples or --steps, or --no-count") from None
     if not args.quiet:
         _print(r)
-    count = r["conservation_law_count"]
+    count, check = r["conservation_law_count"], r["conservation_count_check"]
+    note = ""
+    if check["trusted"] is False:
+        note = f" (unstable: {check['enlarged_count']} with {_plural(check['check_samples'], 'more sample')})"
+        print(f"eqalg algebra: warning: conservation-law count {count} is not stable: {check['message']}",
+              file=sys.stderr)
     print(f"summary: dim {r['dim']}, {len(r['conserved_quantities'])} conserved quantities, orbit dimension "
           f"{r['orbit_dimension']['random']} (random) / {r['orbit_dimension']['trained']} (trained), "
-          f"conservation-law count {count if count is not None else 'n/a'}")
+          f"conservation-law count {count if count is not None else 'n/a'}{note}")
     if args.json:
         def write(path):
             with open(path, "w", encoding="utf-8") as fh:

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive, real_array
 from ..space import ParameterSpace
+from ..transforms._closure import check_encoding
 from ..transforms.discrete import SignedPermutation
 from ..transforms.linear import LinearGenerator
 from .base import Model
@@ -207,27 +208,36 @@ class MatrixFactorization(Model):
         """
         self.validate_theta(theta)
         n, m, r = self.n, self.m, self.rank
+        u = self.space["U"].indices.reshape(n, r)
+        v = self.space["V"].indices.reshape(m, r)
+        if X is None and self.target is not None:
+            check_encoding(n * m, self.space.size, 2 * n * m * r, f"X: the {n * m} entries of the {n}x{m} target",
+                           "gradient fields")
+            # every entry E_ab, built from its index: np.eye(n·m) would need (n·m)² numbers
+            return [self._field(u[a].ravel(), v[b].ravel(), np.ones(r), f"grad f[{a * m + b}]")
+                    for a in range(n) for b in range(m)]
         if X is None:
-            A = (np.eye(n * m).reshape(n * m, n, m) if self.target is not None else self.sensing)
+            A = self.sensing
         else:
             A = real_array(X, "X")
             if A.ndim != 3 or A.shape[1:] != (n, m) or A.shape[0] == 0:
                 raise ShapeError(f"X: expected measurement matrices of shape (N, {n}, {m}), got {A.shape}")
             if not np.all(np.isfinite(A)):
                 raise NonFiniteError("X: expected finite entries")
-        u = self.space["U"].indices.reshape(n, r)
-        v = self.space["V"].indices.reshape(m, r)
+        support = np.any(A != 0, axis=0)                  # entries measured by some A_k
+        check_encoding(A.shape[0], self.space.size, 2 * int(support.sum()) * r,
+                       f"X: {A.shape[0]} measurement matrices{' (the sensing matrices)' if X is None else ''}",
+                       "gradient fields")
         out = []
         for k, Ak in enumerate(A):
             a, b = np.nonzero(Ak)
-            rows = u[a].ravel()
-            cols = v[b].ravel()
-            vals = np.repeat(Ak[a, b], r)
-            mat = sp.csr_array((np.concatenate([vals, vals]), (np.concatenate([rows, cols]),
-                                                               np.concatenate([cols, rows]))),
-                               shape=(self.space.size,) * 2)
-            out.append(LinearGenerator(mat, self.space, name=f"grad f[{k}]"))
+            out.append(self._field(u[a].ravel(), v[b].ravel(), np.repeat(Ak[a, b], r), f"grad f[{k}]"))
         return out
+
+    def _field(self, rows, cols, vals, name):
+        mat = sp.csr_array((np.concatenate([vals, vals]), (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
+                           shape=(self.space.size,) * 2)
+        return LinearGenerator(mat, self.space, name=name)
 
     def _unit(self, a, b):
         E = np.zeros((self.rank, self.rank))

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive, real_array
 from ..space import ParameterSpace
+from ..transforms._closure import check_encoding
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.equivariance import Equivariance
 from ..transforms.linear import LinearGenerator
@@ -414,8 +415,11 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
                 n, j = np.argwhere(bad)[0]
                 raise InvalidValueError(f"theta: pre-activation of neuron {j} vanishes on input {n} (a kink); "
                                         "the fields are linear only inside an activation region")
-        slope = self.act.df(z)                                            # (N, h), constant on the region
         h, d, o = self.hidden, self.n_inputs, self.n_outputs
+        # refuse before building N·o sparse generators that could never be encoded
+        check_encoding(Xa.shape[0] * o, self.space.size, 2 * h * (d + self.bias) * o + (o if self.bias else 0),
+                       f"X: {Xa.shape[0]} inputs{' (the training inputs)' if X is None else ''}", "gradient fields")
+        slope = self.act.df(z)                                            # (N, h), constant on the region
         w1 = self.space["W1"].indices.reshape(h, d)
         w2 = self.space["W2"].indices.reshape(o, h)
         xt = np.hstack([Xa, np.ones((Xa.shape[0], 1))]) if self.bias else Xa

@@ -15,6 +15,7 @@ from scipy.special import log_softmax, softmax
 from .functions import get_loss
 from ..errors import InvalidValueError, NonFiniteError, ShapeError, real_array
 from ..space import ParameterSpace
+from ..transforms._closure import check_encoding
 from ..transforms.discrete import SignedPermutation
 from ..transforms.linear import LinearGenerator
 from .base import Model
@@ -202,6 +203,9 @@ class SoftmaxRegression(Model):
         if not np.all(np.isfinite(Xa)):
             raise NonFiniteError("X: expected finite entries")
         C = self.n_classes
+        # constant fields: translations over every parameter (the offset column of the D × (D+1) block)
+        check_encoding(Xa.shape[0] * C, self.space.size, self.space.size,
+                       f"X: {Xa.shape[0]} inputs{' (the training inputs)' if X is None else ''}", "gradient fields")
         P = np.eye(C) - 1.0 / C
         out = []
         for n, x in enumerate(Xa):

@@ -31,8 +31,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 
-from ..errors import DispatchError
+from ..errors import AlgebraTooLargeError, DispatchError
 from ..models.base import Model
 from ..transforms.lie import LieAlgebra, RankDecision
 
@@ -62,6 +63,10 @@ class ConservationCount:
         Singular values of the trace around the cut.
     algebra : LieAlgebra
     seconds : float
+    check_inputs : int
+        Number of inputs added for the stability check (``X_check``; 0 when not checked).
+    enlarged_count : int or None
+        The count with those inputs added (None when not checked); see :attr:`stable`.
     """
 
     count: int
@@ -73,20 +78,33 @@ class ConservationCount:
     rank: RankDecision
     algebra: LieAlgebra
     seconds: float
+    check_inputs: int = 0
+    enlarged_count: int | None = None
 
     def __int__(self):
         return self.count
 
     __index__ = __int__
 
+    @property
+    def stable(self) -> bool | None:
+        """Whether adding the ``X_check`` inputs left the count unchanged (None: not checked).
+
+        False means the count was specific to the inputs at hand (too few or too special): more
+        data give fewer laws, so it is *not* the count valid for every data set.
+        """
+        return None if self.enlarged_count is None else self.enlarged_count == self.count
+
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         return {"count": self.count, "parameters": self.parameters, "trace_dim": self.trace_dim,
                 "field_rank": self.field_rank, "algebra_dim": self.algebra_dim, "fields": self.fields,
-                "rank": self.rank.to_dict(), "closure": self.algebra.evidence.to_dict(), "seconds": self.seconds}
+                "rank": self.rank.to_dict(), "closure": self.algebra.evidence.to_dict(), "seconds": self.seconds,
+                "stable": self.stable, "check_inputs": self.check_inputs, "enlarged_count": self.enlarged_count}
 
 
-def conservation_law_count(model: Model, theta, X=None, *, rtol: float = 1e-9, seed: int = 0) -> ConservationCount:
+def conservation_law_count(model: Model, theta, X=None, *, X_check=None, rtol: float = 1e-9, seed: int = 0,
+                           max_dim: int | None = None) -> ConservationCount:
     """Number of independent conservation laws of gradient flow near θ, valid for every data set and loss.
 
     Parameters
@@ -99,11 +117,20 @@ def conservation_law_count(model: Model, theta, X=None, *, rtol: float = 1e-9, s
         Inputs (N, d) for networks, measurement matrices (N, n, m) for factorization; default
         the model's own. The count is for the fields of these inputs: use enough generic inputs
         to represent "every data set" (e.g. all entries for factorization; for ReLU networks
-        inputs hitting many activation patterns).
+        inputs hitting many activation patterns). Too few inputs give too many laws, silently:
+        pass ``X_check``.
+    X_check : array_like, optional
+        More generic inputs (same format as X) for a stability check: the count is recomputed
+        with the fields of X and X_check together (``enlarged_count``, ``stable``). Adding
+        inputs can only enlarge Lie(W), so the count can only drop; a drop shows that the
+        count of X was specific to those inputs. An unchanged count is evidence, not proof,
+        that X is rich enough (e.g. pass as many fresh inputs as X has).
     rtol : float
         Relative rank tolerance of the closure and of the trace (see LieAlgebra).
     seed : int
         Seed of the closure's random sketches (the result does not depend on it).
+    max_dim : int, optional
+        Stop with AlgebraTooLargeError when dim Lie(W) exceeds it.
 
     Returns
     -------
@@ -118,8 +145,11 @@ def conservation_law_count(model: Model, theta, X=None, *, rtol: float = 1e-9, s
         Unsupported activation (e.g. tanh): the fields are not linear in θ.
     InvalidValueError
         θ lies on a ReLU kink.
+    AlgebraTooLargeError
+        The fields (checked before they are built) or Lie(W) would exceed the memory limit
+        (``eqalg.transforms._closure.MEMORY_LIMIT``), or dim Lie(W) exceeds ``max_dim``.
     ShapeError, NonFiniteError
-        Bad θ or X.
+        Bad θ, X or X_check.
 
     Notes
     -----
@@ -136,10 +166,31 @@ def conservation_law_count(model: Model, theta, X=None, *, rtol: float = 1e-9, s
     start = time.perf_counter()
     theta = model.validate_theta(theta)
     fields = fields_of(theta, X)
-    algebra = LieAlgebra(fields, space=model.space, rtol=rtol, seed=seed, name="Lie(W)")
+    extra = fields_of(theta, X_check) if X_check is not None else None    # validated before the long part
+    algebra = _closure(fields, model, rtol, seed, max_dim, "X")
     rank = algebra.orbit_rank(theta)
     first = LieAlgebra._from_basis(algebra, algebra._S, "W")   # span of the fields, no brackets
     field_rank = first.orbit_rank(theta).rank
     d = model.space.size
+    enlarged, n_check = None, 0
+    if extra is not None:
+        n_check = _n_inputs(X_check)
+        enlarged = d - _closure(fields + extra, model, rtol, seed, max_dim, "X, X_check").orbit_rank(theta).rank
     return ConservationCount(d - rank.rank, d, rank.rank, field_rank, algebra.dim, len(fields), rank, algebra,
-                             time.perf_counter() - start)
+                             time.perf_counter() - start, n_check, enlarged)
+
+
+def _closure(fields, model, rtol, seed, max_dim, inputs) -> LieAlgebra:
+    try:
+        return LieAlgebra(fields, space=model.space, rtol=rtol, seed=seed, max_dim=max_dim, name="Lie(W)")
+    except AlgebraTooLargeError as exc:
+        if exc.facts.startswith("max_dim"):          # names an argument of this function already
+            raise
+        # the closure names its own argument (generators); here they are the fields of the inputs
+        raise AlgebraTooLargeError(f"model, {inputs}: Lie(W) of the {len(fields)} gradient fields is too large "
+                                   f"({exc.facts})", "use a smaller model or fewer inputs (max_dim= stops the "
+                                   "closure earlier)") from None
+
+
+def _n_inputs(X) -> int:
+    return int(np.shape(X)[0])

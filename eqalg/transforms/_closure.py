@@ -31,7 +31,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError
+from ..errors import AlgebraTooLargeError
 
 #: D up to which the coordinate pattern is the full D × (D+1) block (batched dense brackets).
 DENSE_CHART_LIMIT = 64
@@ -39,12 +39,52 @@ DENSE_CHART_LIMIT = 64
 _FULL_SWITCH = 0.3
 #: ... when D is at most this (dense batched products stay affordable).
 _FULL_SWITCH_D = 256
-#: Largest memory (bytes) the basis may occupy before the closure stops with an error.
+#: Largest memory (bytes) the basis (or any one coordinate array: encoded generators, a re-indexed
+#: basis) may occupy; beyond it the closure stops with AlgebraTooLargeError before allocating.
 MEMORY_LIMIT = 2 ** 30
 _NOISE = 64 * np.finfo(float).eps
+#: Sparse brackets computed per block-diagonal product.
+_SPARSE_CHUNK = 64
 #: Singular values above this are read off the Gram matrix (relative accuracy ~eps/σ² there);
 #: smaller ones are decided by an exact SVD of the residual.
 _CLEAR = 1e-4
+
+
+def pattern_size(d: int, union: int) -> int:
+    """Coordinates per element the engine uses for generators whose supports have ``union`` keys (D = d)."""
+    total = d * (d + 1)
+    if d <= DENSE_CHART_LIMIT or (union > _FULL_SWITCH * total and d <= _FULL_SWITCH_D):
+        return total
+    return int(union)
+
+
+def check_encoding(count: int, d: int, union: int, what: str, noun: str = "generators") -> None:
+    """Refuse, before they are built, ``count`` generators whose encoding would exceed MEMORY_LIMIT.
+
+    Parameters
+    ----------
+    count : int
+        Number of generators (rows of the encoding).
+    d : int
+        Parameter dimension D.
+    union : int
+        Size of the union of their homogeneous supports (keys i·(D+1) + j).
+    what : str
+        The argument to name in the error (e.g. ``"X: 64 inputs"``).
+    noun : str
+        What the rows are (``"generators"``, ``"gradient fields"``).
+
+    Raises
+    ------
+    AlgebraTooLargeError
+    """
+    size = pattern_size(d, union)
+    need = 8.0 * count * size
+    if need > MEMORY_LIMIT:
+        raise AlgebraTooLargeError(
+            f"{what} give {count} {noun} over {size} coordinates each: encoding them would need "
+            f"{need / 2**30:.3g} GiB, more than the {MEMORY_LIMIT / 2**30:.3g} GiB limit "
+            "(eqalg.transforms._closure.MEMORY_LIMIT)", "use fewer inputs or a smaller model")
 
 
 def row_split(C, tol):
@@ -199,6 +239,15 @@ class Engine:
     def cols(self):
         return self.keys % self.w
 
+    def _check_size(self, rows: int, cols: int, what: str) -> None:
+        # refuse before allocating: numpy would raise a bare MemoryError (or the OS kill the process)
+        need = 8 * rows * cols
+        if need > MEMORY_LIMIT:
+            raise AlgebraTooLargeError(
+                f"{what}: {rows} x {cols} coordinates would need {need / 2**30:.3g} GiB, more than the "
+                f"{MEMORY_LIMIT / 2**30:.3g} GiB limit (eqalg.transforms._closure.MEMORY_LIMIT)",
+                "use fewer or smaller generators (a smaller model)")
+
     def extend(self, flat) -> None:
         """Add flat keys to the pattern, re-indexing the stored arrays."""
         new = np.setdiff1d(flat, self.keys)
@@ -208,6 +257,7 @@ class Engine:
         total = self.d * self.w
         if merged.size > _FULL_SWITCH * total and self.d <= _FULL_SWITCH_D:
             merged = np.arange(total, dtype=np.int64)
+        self._check_size(self._Q.shape[0], merged.size, "generators (basis over the grown support pattern)")
         pos = np.searchsorted(merged, self.keys)
         arr = np.zeros((self._Q.shape[0], merged.size))
         arr[:, pos] = self._Q
@@ -218,6 +268,7 @@ class Engine:
         flats = [r * self.w + c for r, c, _ in entries]
         if flats:
             self.extend(np.unique(np.concatenate(flats)))
+        self._check_size(len(entries), self.keys.size, f"generators ({len(entries)} of them, encoded)")
         out = np.zeros((len(entries), self.keys.size))
         for i, (flat, (_, _, v)) in enumerate(zip(flats, entries)):
             np.add.at(out[i], np.searchsorted(self.keys, flat), v)
@@ -240,6 +291,13 @@ class Engine:
             out.append(sp.csr_array((x[nz], (rows[nz], cols[nz])), shape=(w, w)))
         return out
 
+    def block_diagonal(self, X):
+        """Rows of X (p, P) as one sparse (p·w × p·w) block-diagonal matrix: block t is row t's Â."""
+        p, w = X.shape[0], self.w
+        t, j = np.nonzero(X)
+        off = t.astype(np.int64) * w
+        return sp.csr_array((X[t, j], (off + self.rows[j], off + self.cols[j])), shape=(p * w, p * w))
+
     def bracket(self, L, R, extend: bool = True):
         """[L_t, R_t] for paired rows (p, P) -> (C (p, P), norm of the entries outside the pattern (p,))."""
         p = L.shape[0]
@@ -249,13 +307,17 @@ class Engine:
             C = np.matmul(EL[:, :, : self.d], ER) - np.matmul(ER[:, :, : self.d], EL)
             return C.reshape(p, -1), np.zeros(p)
         scale = np.linalg.norm(L, axis=1) * np.linalg.norm(R, axis=1)
-        ml, mr = self.matrices(L), self.matrices(R)
-        idx, flat, vals = [], [], []
-        for t in range(p):
-            m = (ml[t] @ mr[t] - mr[t] @ ml[t]).tocoo()
-            keep = np.abs(m.data) > _NOISE * scale[t]
-            idx.append(np.full(int(keep.sum()), t))
-            flat.append(m.row[keep].astype(np.int64) * self.w + m.col[keep])
+        idx, flat, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        # _SPARSE_CHUNK products at a time as block-diagonal sparse matrices: one sparse product per
+        # chunk instead of a Python loop per pair, with the intermediate products bounded
+        for lo in range(0, p, _SPARSE_CHUNK):
+            BL, BR = self.block_diagonal(L[lo: lo + _SPARSE_CHUNK]), self.block_diagonal(R[lo: lo + _SPARSE_CHUNK])
+            m = (BL @ BR - BR @ BL).tocoo()
+            t = m.row.astype(np.int64) // self.w
+            keep = np.abs(m.data) > _NOISE * scale[lo + t]
+            t = t[keep]
+            idx.append(lo + t)
+            flat.append((m.row[keep] - t * self.w) * self.w + (m.col[keep] - t * self.w))
             vals.append(m.data[keep])
         idx, flat, vals = np.concatenate(idx), np.concatenate(flat), np.concatenate(vals)
         if extend and flat.size:
@@ -300,9 +362,11 @@ class Engine:
             return
         need = self.k + n
         if need * self.keys.size * 8 > MEMORY_LIMIT:
-            raise InvalidValueError(f"LieAlgebra: the basis would exceed {MEMORY_LIMIT / 2**30:.0f} GiB "
-                                    f"(dimension > {self.k + n} with {self.keys.size} coordinates each); "
-                                    "pass max_dim or a larger rtol")
+            raise AlgebraTooLargeError(
+                f"generators: the Lie algebra's basis would exceed {MEMORY_LIMIT / 2**30:.3g} GiB "
+                f"(eqalg.transforms._closure.MEMORY_LIMIT; dimension {need} or more, {self.keys.size} "
+                "coordinates each)",
+                "use fewer or smaller generators, or a larger rtol (max_dim stops the closure earlier)")
         if need > self._Q.shape[0]:
             grown = np.zeros((max(need, 2 * self._Q.shape[0], 16), self.keys.size))
             grown[: self.k] = self._Q[: self.k]
@@ -311,14 +375,16 @@ class Engine:
         self.k = need
 
     # -- image of the bracket map ---------------------------------------------------------------------
-    def image(self, left, right, base, extend: bool = True, into_basis: bool = True, rng=None):
+    def image(self, left, right, base, extend: bool = True, into_basis: bool = True, rng=None,
+              first: bool = False):
         """Orthonormal basis of span{[l, r]} (l ∈ rows of left(), r ∈ rows of right()) outside span(base()).
 
         ``left``, ``right`` and ``base`` are callables returning the current (possibly re-indexed)
         arrays, whose rows must be orthonormal. With ``into_basis`` the new directions are appended
         to the engine's basis as they are found (and are part of ``base()``).
         Returns the number of directions found, or the array of them when ``into_basis`` is false.
-        ``rng`` (default: the engine's) draws the sketch coefficients.
+        ``rng`` (default: the engine's) draws the sketch coefficients. With ``first`` the search
+        stops after the first batch that finds any direction (enough to tell zero from non-zero).
         """
         rng = self.rng if rng is None else rng
         gl, gr = left().shape[0], right().shape[0]
@@ -347,7 +413,7 @@ class Engine:
                 self.append(V)
             else:
                 found.append(V)
-            if V.shape[0] < self.batch:
+            if V.shape[0] < self.batch or (first and V.shape[0]):
                 break
         return total if into_basis else (np.vstack(found) if found else np.zeros((0, self.keys.size)))
 
@@ -369,8 +435,8 @@ class Engine:
             n = self.image(lambda: self.S, lambda: self._Q[lo:hi], lambda: self.Q)
             self.record.levels.append((self.record.brackets - before, n))
             if max_dim is not None and self.k > max_dim:
-                raise InvalidValueError(f"max_dim: the closure exceeds {max_dim} (reached {self.k}); "
-                                        "raise max_dim or rtol")
+                raise AlgebraTooLargeError(f"max_dim: the closure exceeds {max_dim} (reached {self.k})",
+                                           "raise max_dim or rtol")
             lo, hi = hi, self.k
         r = self.record
         return ClosureEvidence(self.rtol, tuple(r.kept), tuple(r.dropped), tuple(r.levels), r.brackets,

@@ -38,6 +38,10 @@ __all__ = ["LieAlgebra", "ClosureEvidence", "RankDecision", "STRUCTURE_CONSTANTS
 
 #: Largest dimension for which :attr:`LieAlgebra.structure_constants` builds the dim³ array.
 STRUCTURE_CONSTANTS_LIMIT = 400
+#: Random combinations of the generators whose centralizer bounds the centre (first pass of centre()).
+_CENTRE_SKETCH = 3
+#: Above this size (bytes) the bracket matrix of centre() is reduced block by block, never formed.
+_COMMUTANT_BYTES = 2 ** 28
 
 
 class RankDecision:
@@ -404,8 +408,9 @@ class LieAlgebra:
         if "abelian" not in self._cache:
             e = self._engine
             S = self._S
+            # one non-zero bracket decides: stop after the first batch that finds a direction
             V = e.image(lambda: S, lambda: S, lambda: np.zeros((0, e.keys.size)), extend=False,
-                        into_basis=False, rng=np.random.default_rng(self._seed))
+                        into_basis=False, rng=np.random.default_rng(self._seed), first=True)
             self._cache["abelian"] = V.shape[0] == 0
         return self._cache["abelian"]
 
@@ -419,23 +424,55 @@ class LieAlgebra:
         return self._cache["derived"]
 
     def centre(self) -> "LieAlgebra":
-        """The centre {x ∈ 𝔤 : [x, s] = 0 for every generator s} (an abelian ideal)."""
+        """The centre {x ∈ 𝔤 : [x, s] = 0 for every generator s} (an abelian ideal).
+
+        The centre lies in the centralizer of a few random combinations r = Σ β_a s_a of the
+        generators; that (usually small) candidate space is found from dim·3 brackets, then the
+        centre is cut out of it exactly against every generator. Memory stays bounded: a bracket
+        matrix above 256 MiB is reduced block by block instead of being formed.
+        """
         if "centre" not in self._cache:
             e, S, Q = self._engine, self._S, self._engine.Q
             n, g = self.dim, S.shape[0]
-            if n == 0 or g == 0:
-                null = np.eye(n)
+            if n == 0 or g == 0 or self.is_abelian:
+                V = Q                                   # everything commutes with the generators
             else:
-                # Rows i: coordinates of ad(b_i) on every generator, divided by the bound 2.
-                blocks = []
-                for a in range(g):
-                    C, _ = e.bracket(Q, np.repeat(S[a:a + 1], n, axis=0), extend=False)
-                    blocks.append(C / 2.0)
-                M = np.hstack(blocks)
-                null = row_split(M, self._rtol)[2]
-            V = null.T @ Q
+                rng = np.random.default_rng(self._seed)
+                k = min(g, _CENTRE_SKETCH)
+                beta = rng.standard_normal((k, g))
+                beta /= np.linalg.norm(beta, axis=1)[:, None]
+                # ‖[x, Σ β_a s_a]‖ ≤ ‖β‖ (Σ_a ‖[x, s_a]‖²)^½: with the cut √k·rtol (and a margin) every
+                # central direction survives the first pass; the second pass is exact.
+                loose = min(0.5, 10.0 * np.sqrt(k) * self._rtol)
+                Z = self._commutant_null(Q, beta @ S, loose).T @ Q
+                V = self._commutant_null(Z, S, self._rtol).T @ Z if Z.shape[0] else Z
             self._cache["centre"] = LieAlgebra._from_basis(self, V, f"Z({self._name})")
         return self._cache["centre"]
+
+    def _commutant_null(self, X, R, tol):
+        """Orthonormal coefficients c (m, z) with (Σ_a ‖[Σ_i c_i X_i, R_a]‖²)^½ / 2 ≤ tol (left null space).
+
+        X (m, P): orthonormal rows; R (t, P): the elements to commute with. The matrix of all
+        brackets [B_1 … B_t] (m × tP) is split by :func:`row_split` when it is small; otherwise it
+        is never formed: its triangular factor is updated one element at a time (QR of the
+        stacked transposes, whose singular values are the matrix's own).
+        """
+        e = self._engine
+        m, t = X.shape[0], R.shape[0]
+
+        def block(a):
+            C, _ = e.bracket(X, np.repeat(R[a:a + 1], m, axis=0), extend=False)
+            C /= 2.0                                      # the bound 2‖x‖‖r‖ for unit rows
+            return C
+
+        if 8 * m * t * X.shape[1] <= _COMMUTANT_BYTES:
+            return row_split(np.hstack([block(a) for a in range(t)]), tol)[2]
+        T = np.zeros((0, m))
+        for a in range(t):
+            T = np.linalg.qr(np.vstack([T, block(a).T]), mode="r")
+        U, sv, _ = np.linalg.svd(T.T, full_matrices=True)
+        sv = np.concatenate([sv, np.zeros(m - sv.size)])
+        return U[:, sv <= tol]
 
     center = centre
 
