@@ -293,7 +293,8 @@ class MLP(HomogeneousNetwork, Model):
             rz = np.abs(rz)
             moving = rz > 0
             if np.any(moving):
-                radius = min(radius, float(np.min(np.abs(z[moving]) / rz[moving])))
+                with np.errstate(over="ignore"):    # |z| / (subnormal rate) = inf: no kink within reach
+                    radius = min(radius, float(np.min(np.abs(z[moving]) / rz[moving])))
         return radius
 
     # -- parameters ---------------------------------------------------------------------------------------

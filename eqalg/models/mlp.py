@@ -245,7 +245,8 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         moving = rz > 0
         if not np.any(moving):
             return np.inf
-        return float(np.min(np.abs(z[moving]) / rz[moving]))
+        with np.errstate(over="ignore"):        # |z| / (subnormal rate) = inf: no kink within reach
+            return float(np.min(np.abs(z[moving]) / rz[moving]))
 
     # -- parameters and catalogue -------------------------------------------------------------------
     def init_params(self, rng: np.random.Generator) -> np.ndarray:
