@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ..errors import MissingMethodError, ShapeError, as_directions, as_vector
+from ..errors import MissingMethodError, NonFiniteError, ShapeError, as_directions, as_vector, real_array
 from ..space import ParameterSpace
 
 __all__ = ["Model", "CountingModel", "require_derivatives"]
@@ -164,6 +164,16 @@ class Model(ABC):
     def validate_directions(self, v, name: str = "v") -> tuple[np.ndarray, bool]:
         """Return directions as (D, k) and whether a single vector was given."""
         return as_directions(v, name, self.space.size)
+
+    def _output_weights(self, w) -> np.ndarray:
+        """Output weights w of the shape (N, o) of :attr:`targets`, real and finite (model-level interface)."""
+        w = real_array(w, "w")
+        n, o = self.targets.shape
+        if w.shape != (n, o):
+            raise ShapeError(f"w: expected output weights of shape ({n}, {o}), got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise NonFiniteError("w: expected finite entries")
+        return w
 
 
 def _overrides(obj, method: str) -> bool:

@@ -187,15 +187,6 @@ class MLP(HomogeneousNetwork, Model):
         Rf = self._stack.output_jvp(Ue, bs, self.X, self._push_directions(Ws, Ue, dWs), dbs)  # (N, k, o)
         return Rf[:, 0, :] if single else Rf.transpose(1, 0, 2)
 
-    def _output_weights(self, w):
-        w = np.asarray(w, dtype=np.float64)
-        if w.shape != (self.n_samples, self.widths[-1]):
-            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.widths[-1]}), "
-                             f"got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise NonFiniteError("w: expected finite entries")
-        return w
-
     def output_vjp(self, theta, w) -> np.ndarray:
         """Df(θ)ᵀ w = ∇_θ Σ_iq w_iq f_q(θ, x_i) for output weights w (N, o); shape (D,)."""
         w = self._output_weights(w)

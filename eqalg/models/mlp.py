@@ -186,14 +186,6 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         """∇²_θ(Σ_iq w_iq f_q(θ, x_i)) v for w (N, o) and v (D,) or (D, k) (exact R-operator)."""
         return self._hvp(theta, v, output_weights=self._output_weights(w))
 
-    def _output_weights(self, w):
-        w = np.asarray(w, dtype=np.float64)
-        if w.shape != (self.n_samples, self.n_outputs):
-            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.n_outputs}), got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise NonFiniteError("w: expected finite entries")
-        return w
-
     @property
     def targets(self) -> np.ndarray:
         """Targets y_i, shape (N, o); the loss is (1/N) Σ_i ``output_loss``(f_i, y_i)."""

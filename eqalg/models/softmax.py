@@ -104,14 +104,6 @@ class SoftmaxRegression(Model):
         V, single = self.validate_directions(v)
         return np.zeros(V.shape[0]) if single else np.zeros_like(V)
 
-    def _output_weights(self, w):
-        w = real_array(w, "w")
-        if w.shape != (self.n_samples, self.n_classes):
-            raise ShapeError(f"w: expected output weights of shape ({self.n_samples}, {self.n_classes}), got {w.shape}")
-        if not np.all(np.isfinite(w)):
-            raise NonFiniteError("w: expected finite entries")
-        return w
-
     # model-level interface of the equivariance checks (M1)–(M4): L = (1/N) Σ_i ℓ(f_i, y_i)
     @property
     def targets(self) -> np.ndarray:
