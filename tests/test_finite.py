@@ -507,6 +507,9 @@ def test_operations_that_list_a_huge_group_refuse_at_once():
             op()
         assert time.perf_counter() - t0 < 1.0
     assert S.element_order(S.element(12345)) >= 1         # control: single elements still work
+    # past the float range the message is still formed (it raised OverflowError for S200)
+    with pytest.raises(GroupTooLargeError, match=r"about 10\^374\.897 elements"):
+        symmetric_group(200, max_order=10 ** 400).center()
 
 
 def test_huge_families_and_long_transversals_are_refused_by_size(monkeypatch):

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..errors import GroupTooLargeError, InvalidValueError, check_positive
-from .finite import DEFAULT_MAX_ORDER, FiniteGroup
+from .finite import DEFAULT_MAX_ORDER, FiniteGroup, order_text
 
 __all__ = ["cyclic_group", "dihedral_group", "symmetric_group", "alternating_group", "hyperoctahedral_group",
            "direct_product"]
@@ -40,8 +40,7 @@ def _check(order, max_order: int, name: str) -> None:
             exponent = order()
             size = f"about 10^{exponent:.6g}" if math.isfinite(exponent) else "more than 10^(10^15)"
         else:
-            size = str(order) if order < 10 ** 15 else f"about 10^{math.log10(order):.6g}" \
-                if order.bit_length() > 1000 else f"about {float(order):.3e}"
+            size = order_text(order)
         raise GroupTooLargeError(f"max_order: {name} has {size} elements, more than max_order = {max_order} "
                                  "(raise max_order, or --max-order on the command line, to allow it)")
 

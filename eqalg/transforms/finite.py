@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -52,6 +53,16 @@ TABLE_LIMIT = 8000
 #: listed; operations that need every element (classes, element orders, Cayley graph, subgroups)
 #: refuse beyond it. Membership, index, element(i), random elements work on any order.
 LIST_LIMIT = 5 * 10 ** 7
+
+
+def order_text(order: int) -> str:
+    """A group order for messages: exact below 10^15, else ``about 1.124e+21`` or, past the float
+    range, ``about 10^456573`` (never an OverflowError)."""
+    if order < 10 ** 15:
+        return str(order)
+    if order.bit_length() > 1000:
+        return f"about 10^{math.log10(order):.6g}"
+    return f"about {float(order):.3e}"
 
 
 @dataclass(frozen=True)
@@ -216,10 +227,11 @@ class FiniteGroup:
             raise GroupTooLargeError(f"max_order: {self.order} > {self._max_order}")
         cells = self.order * self._domain.m
         if cells > LIST_LIMIT:
-            size = str(self.order) if self.order < 10 ** 15 else f"about {float(self.order):.3e}"
+            size = order_text(self.order)
+            cells_text = f"{float(cells):.3g}" if cells.bit_length() <= 1000 else order_text(cells)
             raise GroupTooLargeError(
                 f"{self.name}: listing its {size} elements as permutations of {self._domain.m} points needs "
-                f"{float(cells):.3g} entries, more than LIST_LIMIT = {LIST_LIMIT:.0e}; operations that list the "
+                f"{cells_text} entries, more than LIST_LIMIT = {LIST_LIMIT:.0e}; operations that list the "
                 "group (elements, conjugacy classes, element orders, centre, Cayley graph, subgroups) are refused, "
                 "while membership, index, element(i), random_element and element_order work at any order")
         return readonly(self._chain.elements())
