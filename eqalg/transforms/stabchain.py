@@ -311,16 +311,23 @@ def schreier_sims(generators, m: int, max_order: int | None = None, order: int |
             bad = np.flatnonzero((stop < len(levels)) | np.any(res != ident, axis=1))
             if bad.size:
                 y, j = res[bad[0]], int(stop[bad[0]])
-                if j == len(levels):
-                    levels.append(_Level(_first_moved(y), []))
-                for lv in levels[i + 1:j + 1]:
-                    lv.gens.append(y)
-                    lv.build(m, dtype)
-                chain = StabChain(m, levels, dtype)
-                _check_order(levels, max_order)
+                chain = _add_strong_generator(levels, y, i + 1, j, m, dtype, max_order)
                 i = j
                 continue
         i -= 1
+    return StabChain(m, levels, dtype)
+
+
+def _add_strong_generator(levels: list, y: np.ndarray, first: int, j: int, m: int, dtype, max_order) -> StabChain:
+    """Add the sifted residue y, which stopped at level j, as a strong generator of levels first..j
+    (it fixes the base points before level j; j = len(levels) opens a new level); rebuild their
+    orbits and return the new chain (checked against ``max_order``)."""
+    if j == len(levels):
+        levels.append(_Level(_first_moved(y), []))
+    for lv in levels[first:j + 1]:
+        lv.gens.append(y)
+        lv.build(m, dtype)
+    _check_order(levels, max_order)
     return StabChain(m, levels, dtype)
 
 
@@ -372,13 +379,7 @@ def _random_schreier_sims(gens: np.ndarray, m: int, dtype, max_order, order: int
                 return None
             continue
         stale = 0
-        if j == len(levels):
-            levels.append(_Level(_first_moved(y), []))
-        for lv in levels[1:j + 1]:       # y fixes the base points before level j
-            lv.gens.append(y)
-            lv.build(m, dtype)
-        chain = StabChain(m, levels, dtype)
-        _check_order(levels, max_order)
+        chain = _add_strong_generator(levels, y, 1, j, m, dtype, max_order)   # level 0 already has G's gens
     if chain.order != order or not chain.contains(gens).all():
         return None
     return chain
