@@ -144,44 +144,87 @@ class BilinearAttention(Model):
         """∇L(θ), shape (D,)."""
         return self.loss_and_gradient(theta)[1]
 
-    def _directions(self, V):
-        k = V.shape[1]
-        return [np.ascontiguousarray(V[self.space.slice(b)].T).reshape((k,) + self.space[b].shape)
-                for b in ("WQ", "WK", "WV")]
+    # Batched R-passes keep k directions next to the token axis, layout (N, T, k, ·): the projections
+    # by the k direction blocks are then one (N·T, d) @ (d, k·width) product each, and every
+    # per-sequence product with a shared matrix (K, Q, V, A, dS, ...) stacks the k directions
+    # into its rows or columns, instead of N·k tiny products.
+    def _project(self, Vd, block):
+        """X W for the k direction blocks of ``block``: shape (N, T, k, width)."""
+        (d, w), k = self.space[block].shape, Vd.shape[1]
+        cols = Vd[self.space.slice(block)].reshape(d, w, k).transpose(0, 2, 1).reshape(d, k * w)
+        return (self._X2 @ cols).reshape(self.n_samples, self.length, k, w)
 
-    def _r_forward(self, Q, K, V, A, dWQ, dWK, dWV):
-        k, (n, t) = dWQ.shape[0], (self.n_samples, self.length)
-        RQ = np.matmul(self._X2, dWQ).reshape(k, n, t, -1)
-        RK = np.matmul(self._X2, dWK).reshape(k, n, t, -1)
-        RV = np.matmul(self._X2, dWV).reshape(k, n, t, -1)
-        RS = self.scale * (RQ @ K.transpose(0, 2, 1) + Q @ RK.transpose(0, 1, 3, 2))
-        RA = _softmax_jvp(A, RS)
-        return RQ, RK, RV, RA, RA @ V + A @ RV
+    def _pull(self, R, block):
+        """X_flatᵀ R for R (N, T, k, width): the direction blocks' entries as rows (d·width, k)."""
+        n, t, k, w = R.shape
+        return (self._X2.T @ R.reshape(n * t, k * w)).reshape(-1, k, w).transpose(0, 2, 1).reshape(-1, k)
+
+    @staticmethod
+    def _per_sequence(A, B):
+        """Σ_s A[n, t, s] B[n, s, k, w] → (N, T, k, w): a shared matrix times k stacked directions."""
+        n, s, k, w = B.shape
+        return (A @ B.reshape(n, s, k * w)).reshape(n, A.shape[1], k, w)
+
+    @staticmethod
+    def _stacked(R, B):
+        """Σ_s R[n, t, k, s] B[n, s, w] → (N, T, k, w): k stacked rows times a shared matrix."""
+        n, t, k, s = R.shape
+        return (R.reshape(n, t * k, s) @ B).reshape(n, t, k, B.shape[2])
+
+    @staticmethod
+    def _stacked_t(R, B):
+        """Σ_t R[n, t, k, s] B[n, t, w] → (N, S, k, w): the transposed stack times a shared matrix."""
+        n, t, k, s = R.shape
+        return (R.reshape(n, t, k * s).transpose(0, 2, 1) @ B).reshape(n, k, s, -1).transpose(0, 2, 1, 3)
+
+    def _r_forward(self, Q, K, V, A, Vd):
+        """R{Q}, R{K}, R{V} (N, T, k, ·), R{A} (N, T, k, T) and R{F} (N, T, k, o) for directions Vd (D, k)."""
+        RQ, RK, RV = (self._project(Vd, b) for b in ("WQ", "WK", "WV"))
+        # R{S} = c (R{Q} Kᵀ + Q R{K}ᵀ); the second term is (R{K} Qᵀ) with the two token axes exchanged
+        RS = self._stacked(RQ, K.transpose(0, 2, 1))
+        RS += self._stacked(RK, Q.transpose(0, 2, 1)).transpose(0, 3, 2, 1)
+        RS *= self.scale
+        RA = _softmax_jvp(A[:, :, None, :], RS)
+        RF = self._stacked(RA, V)
+        RF += self._per_sequence(A, RV)
+        return RQ, RK, RV, RA, RF
 
     def output_jvp(self, theta, v) -> np.ndarray:
         """DF(θ)[v], shape (N, T, o) for v (D,) or (k, N, T, o) for v (D, k)."""
         Vd, single = self.validate_directions(v)
         Q, K, V, A, _ = self._forward(theta)
-        RF = self._r_forward(Q, K, V, A, *self._directions(Vd))[-1]
-        return RF[0] if single else RF
+        RF = self._r_forward(Q, K, V, A, Vd)[-1]
+        return RF[:, :, 0] if single else RF.transpose(2, 0, 1, 3)
 
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k), exact (R-operator through softmax), one pass."""
         Vd, single = self.validate_directions(v)
         Q, K, V, A, F = self._forward(theta)
         dF, dA, dS = self._backward(Q, K, V, A, F)
-        RQ, RK, RV, RA, RF = self._r_forward(Q, K, V, A, *self._directions(Vd))
-        k, c, X2 = Vd.shape[1], self.scale, self._X2
-        RdF = RF / (self.length * self.n_samples)
-        RdA = RdF @ V.transpose(0, 2, 1) + dF @ RV.transpose(0, 1, 3, 2)
-        RdV = RA.transpose(0, 1, 3, 2) @ dF + A.transpose(0, 2, 1) @ RdF
-        s = np.sum(A * dA, axis=-1, keepdims=True)
-        Rs = np.sum(RA * dA + A * RdA, axis=-1, keepdims=True)
-        RdS = RA * (dA - s) + A * (RdA - Rs)
-        RdQ = c * (RdS @ K + dS @ RK)
-        RdK = c * (RdS.transpose(0, 1, 3, 2) @ Q + dS.transpose(0, 2, 1) @ RQ)
-        parts = [np.matmul(X2.T, R.reshape(k, X2.shape[0], -1)).reshape(k, -1) for R in (RdQ, RdK, RdV)]
-        out = np.concatenate(parts, axis=1).T
+        RQ, RK, RV, RA, RF = self._r_forward(Q, K, V, A, Vd)
+        c = self.scale
+        RdF = RF
+        RdF /= self.length * self.n_samples
+        RdA = self._stacked(RdF, V.transpose(0, 2, 1))
+        RdA += self._stacked(RV, dF.transpose(0, 2, 1)).transpose(0, 3, 2, 1)
+        RdV = self._stacked_t(RA, dF)
+        RdV += self._per_sequence(A.transpose(0, 2, 1), RdF)
+        A4, dA4 = A[:, :, None, :], dA[:, :, None, :]
+        s = np.sum(A4 * dA4, axis=-1, keepdims=True)
+        Rs = np.sum(RA * dA4, axis=-1, keepdims=True)
+        Rs += np.sum(A4 * RdA, axis=-1, keepdims=True)
+        RdS = RA * (dA4 - s)                               # R{softmax backward}: R{A}⊙(dA − s) + A⊙(R{dA} − R{s})
+        RdA -= Rs
+        RdA *= A4
+        RdS += RdA
+        RdQ = self._stacked(RdS, K)
+        RdQ += self._per_sequence(dS, RK)
+        RdK = self._stacked_t(RdS, Q)
+        RdK += self._per_sequence(dS.transpose(0, 2, 1), RQ)
+        out = np.empty(Vd.shape)
+        out[self.space.slice("WQ")] = c * self._pull(RdQ, "WQ")
+        out[self.space.slice("WK")] = c * self._pull(RdK, "WK")
+        out[self.space.slice("WV")] = self._pull(RdV, "WV")
         return out[:, 0] if single else out
 
     def init_params(self, rng: np.random.Generator) -> np.ndarray:

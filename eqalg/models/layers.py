@@ -31,7 +31,7 @@ from ..space import ParameterSpace
 from .functions import ACTIVATIONS, LOSSES, Activation, OutputLoss
 
 __all__ = ["DenseStack", "DensePass", "dense_blocks", "split_layers", "split_layer_directions", "join_layers",
-           "CHUNK_ELEMENTS"]
+           "rows_to_columns", "CHUNK_ELEMENTS"]
 
 #: Target size (entries) of one (N, chunk, n_l) intermediate of a batched HVP (see DenseStack.hvp).
 CHUNK_ELEMENTS = 1 << 18
@@ -53,13 +53,30 @@ def split_layers(space: ParameterSpace, theta: np.ndarray, depth: int) -> tuple[
     return [p[f"W{l}"] for l in range(1, depth + 1)], [p.get(f"b{l}") for l in range(1, depth + 1)]
 
 
+#: Rows per block of :func:`rows_to_columns` (blocks of 512 × k doubles stay in L1/L2 cache).
+_TRANSPOSE_ROWS = 512
+
+
+def rows_to_columns(M: np.ndarray) -> np.ndarray:
+    """Mᵀ as a new C-contiguous array, M of shape (m, k) (directions as columns → as rows).
+
+    Copied in blocks of rows: ``np.ascontiguousarray(M.T)`` of a tall (m, 32) matrix writes with a
+    stride of m doubles and runs 5× slower than the blocked copy on large blocks (m ≈ 10⁶).
+    """
+    m, k = M.shape
+    out = np.empty((k, m))
+    for r in range(0, m, _TRANSPOSE_ROWS):
+        out[:, r:r + _TRANSPOSE_ROWS] = M[r:r + _TRANSPOSE_ROWS].T
+    return out
+
+
 def split_layer_directions(space: ParameterSpace, V: np.ndarray, depth: int) -> tuple[list, list]:
     """Directions V (D, k) as per-layer stacks: weights (k, n_l, n_{l−1}) and biases (k, n_l) (or None)."""
     k = V.shape[1]
     dWs, dbs = [], []
     for l in range(1, depth + 1):
         name = f"W{l}"
-        dWs.append(np.ascontiguousarray(V[space.slice(name)].T).reshape((k,) + space[name].shape))
+        dWs.append(rows_to_columns(V[space.slice(name)]).reshape((k,) + space[name].shape))
         dbs.append(np.ascontiguousarray(V[space.slice(f"b{l}")].T) if f"b{l}" in space else None)
     return dWs, dbs
 

@@ -142,17 +142,20 @@ class SoftmaxRegression(Model):
     def hvp(self, theta, v) -> np.ndarray:
         """H(θ) v for v of shape (D,) or (D, k), exact (softmax Hessian diag(p) − ppᵀ per sample)."""
         V, single = self.validate_directions(v)
-        k, C, d = V.shape[1], self.n_classes, self.n_inputs
-        p = softmax(self.output(theta), axis=1)                         # (N, C)
-        dW = V[: C * d].T.reshape(k, C, d)
-        dF = np.matmul(self.X, dW.transpose(0, 2, 1))                   # (k, N, C)
+        (D, k), C, d, n = V.shape, self.n_classes, self.n_inputs, self.n_samples
+        p = softmax(self.output(theta), axis=1)[:, :, None]             # (N, C, 1)
+        # directions stacked as columns of one (d, C·k) matrix: one pass over X for all k, not k passes
+        dW = V[: C * d].reshape(C, d, k).transpose(1, 0, 2).reshape(d, C * k)
+        R = (self.X @ dW).reshape(n, C, k)                             # R{f}, (N, C, k)
         if self.bias:
-            dF += V[C * d:].T[:, None, :]
-        dD = (p * dF - p * np.sum(p * dF, axis=2, keepdims=True)) / self.n_samples
-        parts = [np.matmul(dD.transpose(0, 2, 1), self.X).reshape(k, -1)]
+            R += V[C * d:]
+        R *= p                                                         # (diag p − ppᵀ) R{f} / N
+        R -= p * R.sum(axis=1, keepdims=True)
+        R /= n
+        out = np.empty((D, k))
+        out[: C * d] = (self.X.T @ R.reshape(n, C * k)).reshape(d, C, k).transpose(1, 0, 2).reshape(C * d, k)
         if self.bias:
-            parts.append(dD.sum(axis=1))
-        out = np.concatenate(parts, axis=1).T
+            out[C * d:] = R.sum(axis=0)
         return out[:, 0] if single else out
 
     def init_params(self, rng: np.random.Generator) -> np.ndarray:
