@@ -26,7 +26,11 @@ from ..transforms.linear import LinearGenerator
 from .base import Model
 from .catalogue import block_generator, block_map, right_multiply, shear, symmetric_unit, unit_matrix
 
-__all__ = ["BilinearAttention"]
+__all__ = ["BilinearAttention", "SEQUENCE_CHUNK_ELEMENTS"]
+
+#: Target size (entries) of one (n, T, k, ·) intermediate of a batched attention HVP: chunks of
+#: sequences this small keep the R-passes in cache; the whole batch would stream through memory.
+SEQUENCE_CHUNK_ELEMENTS = 1 << 17
 
 
 def _softmax_jvp(A, R):
@@ -147,17 +151,17 @@ class BilinearAttention(Model):
     # Batched R-passes keep k directions next to the token axis, layout (N, T, k, ·): the projections
     # by the k direction blocks are then one (N·T, d) @ (d, k·width) product each, and every
     # per-sequence product with a shared matrix (K, Q, V, A, dS, ...) stacks the k directions
-    # into its rows or columns, instead of N·k tiny products.
-    def _project(self, Vd, block):
-        """X W for the k direction blocks of ``block``: shape (N, T, k, width)."""
+    # into its rows or columns, instead of N·k tiny products. The HVP runs over chunks of
+    # sequences whose (n, T, k, ·) intermediates stay in cache (see SEQUENCE_CHUNK_ELEMENTS).
+    def _columns(self, Vd, block):
+        """The k direction blocks of ``block`` side by side: (d, k·width), column (j, c) = δW[:, c] of direction j."""
         (d, w), k = self.space[block].shape, Vd.shape[1]
-        cols = Vd[self.space.slice(block)].reshape(d, w, k).transpose(0, 2, 1).reshape(d, k * w)
-        return (self._X2 @ cols).reshape(self.n_samples, self.length, k, w)
+        return Vd[self.space.slice(block)].reshape(d, w, k).transpose(0, 2, 1).reshape(d, k * w)
 
-    def _pull(self, R, block):
-        """X_flatᵀ R for R (N, T, k, width): the direction blocks' entries as rows (d·width, k)."""
-        n, t, k, w = R.shape
-        return (self._X2.T @ R.reshape(n * t, k * w)).reshape(-1, k, w).transpose(0, 2, 1).reshape(-1, k)
+    def _rows(self, P, block, k):
+        """Inverse of :meth:`_columns` for a (d, k·width) result: the block's entries as rows (d·width, k)."""
+        (d, w) = self.space[block].shape
+        return P.reshape(d, k, w).transpose(0, 2, 1).reshape(d * w, k)
 
     @staticmethod
     def _per_sequence(A, B):
@@ -177,9 +181,14 @@ class BilinearAttention(Model):
         n, t, k, s = R.shape
         return (R.reshape(n, t, k * s).transpose(0, 2, 1) @ B).reshape(n, k, s, -1).transpose(0, 2, 1, 3)
 
-    def _r_forward(self, Q, K, V, A, Vd):
-        """R{Q}, R{K}, R{V} (N, T, k, ·), R{A} (N, T, k, T) and R{F} (N, T, k, o) for directions Vd (D, k)."""
-        RQ, RK, RV = (self._project(Vd, b) for b in ("WQ", "WK", "WV"))
+    def _r_forward(self, X2, Q, K, V, A, cols, k):
+        """R{Q}, R{K}, R{V} (n, T, k, ·), R{A} (n, T, k, T) and R{F} (n, T, k, o) of n sequences.
+
+        ``X2`` holds their tokens as rows (n·T, d), ``cols`` the direction blocks of
+        :meth:`_columns` for W_Q, W_K, W_V.
+        """
+        n, t = Q.shape[:2]
+        RQ, RK, RV = ((X2 @ c).reshape(n, t, k, -1) for c in cols)
         # R{S} = c (R{Q} Kᵀ + Q R{K}ᵀ); the second term is (R{K} Qᵀ) with the two token axes exchanged
         RS = self._stacked(RQ, K.transpose(0, 2, 1))
         RS += self._stacked(RK, Q.transpose(0, 2, 1)).transpose(0, 3, 2, 1)
@@ -193,7 +202,9 @@ class BilinearAttention(Model):
         """DF(θ)[v], shape (N, T, o) for v (D,) or (k, N, T, o) for v (D, k)."""
         Vd, single = self.validate_directions(v)
         Q, K, V, A, _ = self._forward(theta)
-        RF = self._r_forward(Q, K, V, A, Vd)[-1]
+        k = Vd.shape[1]
+        cols = [self._columns(Vd, b) for b in ("WQ", "WK", "WV")]
+        RF = self._r_forward(self._X2, Q, K, V, A, cols, k)[-1]
         return RF[:, :, 0] if single else RF.transpose(2, 0, 1, 3)
 
     def hvp(self, theta, v) -> np.ndarray:
@@ -201,8 +212,27 @@ class BilinearAttention(Model):
         Vd, single = self.validate_directions(v)
         Q, K, V, A, F = self._forward(theta)
         dF, dA, dS = self._backward(Q, K, V, A, F)
-        RQ, RK, RV, RA, RF = self._r_forward(Q, K, V, A, Vd)
-        c = self.scale
+        (n, t, d), k = self.X.shape, Vd.shape[1]
+        blocks = ("WQ", "WK", "WV")
+        cols = [self._columns(Vd, b) for b in blocks]
+        acc = [np.zeros_like(c) for c in cols]                     # X_flatᵀ R{∂L/∂(XW)}, (d, k·width)
+        step = max(1, SEQUENCE_CHUNK_ELEMENTS // (t * k * max(t, self.key_dim, self.n_outputs)))
+        for s0 in range(0, n, step):
+            sl = slice(s0, s0 + step)
+            X2 = self.X[sl].reshape(-1, d)
+            for a, R in zip(acc, self._hvp_sequences(X2, Q[sl], K[sl], V[sl], A[sl], dF[sl], dA[sl], dS[sl],
+                                                      cols, k)):
+                a += X2.T @ R.reshape(X2.shape[0], -1)
+        out = np.empty(Vd.shape)
+        for b, a, factor in zip(blocks, acc, (self.scale, self.scale, 1.0)):
+            out[self.space.slice(b)] = self._rows(a, b, k)
+            if factor != 1.0:
+                out[self.space.slice(b)] *= factor
+        return out[:, 0] if single else out
+
+    def _hvp_sequences(self, X2, Q, K, V, A, dF, dA, dS, cols, k):
+        """R{∂L/∂Q} / c, R{∂L/∂K} / c, R{∂L/∂V} of a chunk of sequences, each (n, T, k, width)."""
+        RQ, RK, RV, RA, RF = self._r_forward(X2, Q, K, V, A, cols, k)
         RdF = RF
         RdF /= self.length * self.n_samples
         RdA = self._stacked(RdF, V.transpose(0, 2, 1))
@@ -221,11 +251,7 @@ class BilinearAttention(Model):
         RdQ += self._per_sequence(dS, RK)
         RdK = self._stacked_t(RdS, Q)
         RdK += self._per_sequence(dS.transpose(0, 2, 1), RQ)
-        out = np.empty(Vd.shape)
-        out[self.space.slice("WQ")] = c * self._pull(RdQ, "WQ")
-        out[self.space.slice("WK")] = c * self._pull(RdK, "WK")
-        out[self.space.slice("WV")] = self._pull(RdV, "WV")
-        return out[:, 0] if single else out
+        return RdQ, RdK, RdV
 
     def init_params(self, rng: np.random.Generator) -> np.ndarray:
         """Generic random θ with entries N(0, 1/d)."""
