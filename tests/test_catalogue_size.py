@@ -77,9 +77,12 @@ def test_counted_size_matches_the_built_catalogue(name, data, hp):
 def test_conserved_generators_are_the_catalogues_symmetric_generators(cls, activation):
     # MLP and NormalizedMLP now build them directly instead of filtering a second catalogue
     model = get_entry(cls).build(load_dataset("iris"), hidden=3, depth=3, activation=activation)
+    # symmetric linear generators (L4) and pure translations J = c (T2; iris is cross-entropy)
     old = {n for n, t in model.symmetries().items()
-           if isinstance(t, LinearGenerator) and not t.is_affine and t.is_symmetric_matrix}
+           if isinstance(t, LinearGenerator) and ((not t.is_affine and t.is_symmetric_matrix)
+                                                  or (t.is_affine and t.form == "diagonal" and not np.any(t.matrix)))}
     assert set(model.conserved_generators()) == old
+    assert any(n.startswith("translate_W3") for n in old) and "translate_b3" in old
     for name, t in model.conserved_generators().items():
         np.testing.assert_array_equal(t.to_dense(), model.symmetries()[name].to_dense())
 

@@ -319,3 +319,39 @@ def test_rows_to_columns_is_the_transpose():
         assert T.flags.c_contiguous
         np.testing.assert_array_equal(T, M.T)
         np.testing.assert_array_equal(rows_to_columns(M[:, ::-1]), M[:, ::-1].T)
+
+
+@pytest.mark.parametrize("build", ["mlp3", "sigmoid", "normalized", "mlp3_nobias"])
+def test_logit_translations_of_deep_cross_entropy_networks(build):
+    """W_L ↦ W_L + 1vᵀ, b_L ↦ b_L + a1 leave softmax cross-entropy unchanged: gᵀc = 0, Hc = 0 (L7)."""
+    iris = eqalg.load_iris()
+    models = {"mlp3": lambda loss: eqalg.MLP(iris.X, iris.Y, [5, 4], 3, "tanh", loss),
+              "mlp3_nobias": lambda loss: eqalg.MLP(iris.X, iris.Y, [5, 4], 3, "relu", loss, bias=False),
+              "sigmoid": lambda loss: eqalg.SigmoidMLP(iris.X, iris.Y, 4, 2, loss),
+              "normalized": lambda loss: eqalg.NormalizedMLP(iris.X, iris.Y, [4, 3], 3, "tanh", loss)}
+    m = models[build]("cross_entropy")
+    L = m.depth
+    trans = m.softmax_translations()
+    assert len(trans) == m.widths[-2] + m.bias
+    assert set(trans) <= set(m.symmetries()) and set(trans) <= set(m.conserved_generators())
+    rng = np.random.default_rng(3)
+    for _ in range(2):
+        theta = m.init_params(rng)
+        g = m.gradient(theta)
+        for t in trans.values():
+            c = t.generator(theta)
+            assert np.count_nonzero(c) == (m.widths[-1])
+            assert abs(g @ c) <= 1e-13 * np.linalg.norm(g) * np.linalg.norm(c)
+            assert np.linalg.norm(m.hvp(theta, c)) <= 1e-12 * np.linalg.norm(m.hessian(theta))
+            assert m.loss(theta + 0.7 * c) == pytest.approx(m.loss(theta), rel=1e-12)
+    # negative controls: with the squared loss the same translations change the loss, and the
+    # catalogue does not contain them; translating a hidden layer's column changes it too
+    mse = models[build]("mse")
+    assert mse.softmax_translations() == {} and not any(n.startswith("translate") for n in mse.symmetries())
+    theta = mse.init_params(rng)
+    c = np.zeros(mse.space.size)
+    c[mse.space.slice(f"W{L}")] = mse.space.indicator(mse.space[f"W{L}"][:, 0])[mse.space.slice(f"W{L}")]
+    assert abs(mse.gradient(theta) @ c) > 1e-6
+    hidden = m.space.indicator(m.space[f"W{L - 1}"][:, 0])
+    theta = m.init_params(rng)
+    assert abs(m.loss(theta + 0.7 * hidden) - m.loss(theta)) > 1e-6

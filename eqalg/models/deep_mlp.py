@@ -12,7 +12,9 @@ each hidden layer l and neuron j,
 * every σ: adjacent neuron transpositions ``swap[l][j,j+1]`` (§C #12, generating S_n);
 * odd σ (tanh, linear): sign flips ``flip[l][j]`` (§C #13); linear σ also a rotation in GL(n_l);
 * logistic σ (sigmoid): the affine neuron flip ``sflip[l][j]`` (§C #16, (D7)), a non-orthogonal
-  linear map: (w_j, b_j, W_{l+1}[:, j], b_{l+1}) ↦ (−w_j, −b_j, −W_{l+1}[:, j], b_{l+1} + W_{l+1}[:, j]).
+  linear map: (w_j, b_j, W_{l+1}[:, j], b_{l+1}) ↦ (−w_j, −b_j, −W_{l+1}[:, j], b_{l+1} + W_{l+1}[:, j]);
+* cross-entropy loss (any σ): the translations of the output layer that add one number to every
+  logit, ``translate_W{L}[:,j]`` (W_L ↦ W_L + 1vᵀ) and ``translate_b{L}`` (§C #9, (L7)).
 """
 
 from __future__ import annotations
@@ -444,6 +446,7 @@ class MLP(HomogeneousNetwork, Model):
                 for j in range(n):
                     t = self.sigmoid_flip(l, j)
                     out[t.name] = t
+        out.update(self.softmax_translations())
         return out
 
     def controls(self) -> dict:
@@ -470,8 +473,9 @@ class MLP(HomogeneousNetwork, Model):
 
         For positively homogeneous σ the rescalings ``rescale[l][j]`` and balancings ``balance[l]``
         (diagonal); the catalogue's other generators (``rotate``) are skew, and other σ have none.
-        Built directly rather than filtered from :meth:`symmetries`, which would build the whole
-        catalogue (swaps, flips) a second time.
+        With the cross-entropy loss also the logit translations c, whose charges cᵀθ (the column
+        sums of W_L and the sum of b_L) obey (T2). Built directly rather than filtered from
+        :meth:`symmetries`, which would build the whole catalogue (swaps, flips) a second time.
         """
         out = {}
         if self.act.homogeneous:
@@ -481,4 +485,26 @@ class MLP(HomogeneousNetwork, Model):
                     out[t.name] = t
                 t = self.balance_generator(l)
                 out[t.name] = t
+        out.update(self.softmax_translations())
+        return out
+
+    def softmax_translations(self) -> dict:
+        """Translations of the output layer that add one number to every logit (cross-entropy only; else {}).
+
+        ``translate_W{L}[:,j]`` adds a common number to column j of W_L (W_L ↦ W_L + 1vᵀ shifts
+        every logit by v·a_{L−1}) and ``translate_b{L}`` to every entry of b_L; the softmax is
+        unchanged, so gᵀc = 0 and H c = 0 at every θ (MATH.md (L7), §C #9) and cᵀθ decays exactly
+        as (1 − ηλ)^k under gradient descent with weight decay λ (T2). Kunin et al. 2021
+        (Neural Mechanics, translation symmetry of softmax).
+        """
+        if self.out_loss.name != "cross_entropy":
+            return {}
+        L, out = self.depth, {}
+        for j in range(self.widths[L - 1]):
+            name = f"translate_W{L}[:,{j}]"
+            out[name] = LinearGenerator.translation(self.space.indicator(self.space[f"W{L}"][:, j]), self.space,
+                                                    name=name)
+        if f"b{L}" in self.space:
+            name = f"translate_b{L}"
+            out[name] = LinearGenerator.translation(self.space.indicator(self.space[f"b{L}"]), self.space, name=name)
         return out

@@ -120,7 +120,7 @@ class NormalizedMLP(MLP):
         return LinearGenerator.from_selections(self.space, plus=[self.space["W1"][j, :]], name=f"scale[{j}]")
 
     def symmetries(self) -> dict:
-        """Per-row scalings of W1, adjacent neuron swaps of each hidden layer, sign flips for odd σ."""
+        """Per-row scalings of W1, adjacent neuron swaps of each hidden layer, sign flips for odd σ, logit translations (cross-entropy)."""
         out = {}
         for j in range(self.widths[1]):
             t = self.scale_generator(j)
@@ -133,18 +133,21 @@ class NormalizedMLP(MLP):
                 for j in range(self.widths[l]):
                     t = self.sign_flip(l, j)
                     out[t.name] = t
+        out.update(self.softmax_translations())
         return out
 
     def conserved_generators(self) -> dict:
         """The scalings ``scale[j]`` (diagonal P_j): ½‖w_j‖², growing by exactly (T1) under GD (B5, L4).
 
-        The only linear generators of the catalogue; built directly so that the swaps and flips
-        are not built a second time.
+        With the cross-entropy loss also the logit translations (charges cᵀθ, (T2)). The only
+        linear generators of the catalogue; built directly so that the swaps and flips are not
+        built a second time.
         """
         out = {}
         for j in range(self.widths[1]):
             t = self.scale_generator(j)
             out[t.name] = t
+        out.update(self.softmax_translations())
         return out
 
     def controls(self) -> dict:

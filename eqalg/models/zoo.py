@@ -301,10 +301,11 @@ def _size_dense(m):
         ctrls = (not odd) + (not hom) + (2 if not linear and h >= 2 else 0) + (d >= 2) + 1
         return syms, ctrls, 0            # its conserved generators are filtered from the built catalogue
     w, hidden = m.widths, m.widths[1:-1]
+    translations = w[-2] + bias if m.out_loss.name == "cross_entropy" else 0
     syms = sum((n + 1 if hom else 0) + (linear and n >= 2) + (n - 1) + (n if odd else 0)
-               + (n if act.logistic and bias else 0) for n in hidden)
+               + (n if act.logistic and bias else 0) for n in hidden) + translations
     ctrls = (not odd) + (not hom) + (not linear and w[1] >= 2) + (w[0] >= 2) + 1
-    return syms, ctrls, (sum(n + 1 for n in hidden) if hom else 0)
+    return syms, ctrls, (sum(n + 1 for n in hidden) if hom else 0) + translations
 
 
 def _size_deep_linear(m):
@@ -323,8 +324,9 @@ def _size_softmax(m):
 
 def _size_normalized(m):
     w, hidden = m.widths, m.widths[1:-1]
-    syms = w[1] + sum(n - 1 for n in hidden) + (sum(hidden) if m.act.odd else 0)
-    return syms, 1 + (w[0] >= 2) + (not m.act.odd), w[1]
+    translations = w[-2] + bool(m.bias) if m.out_loss.name == "cross_entropy" else 0
+    syms = w[1] + sum(n - 1 for n in hidden) + (sum(hidden) if m.act.odd else 0) + translations
+    return syms, 1 + (w[0] >= 2) + (not m.act.odd), w[1] + translations
 
 
 def _size_attention(m):
@@ -362,6 +364,9 @@ def _fam(transformation, kind, when, constraints, source):
 
 
 _NEURONS = _fam("swap[j,j+1] / swap[l][j,j+1]", "discrete", "every activation", ("D1", "D2"), "neuron permutations S_h (Yang & Ziyin 2025; Ziyin 2024)")
+_LOGITS = _fam("translate_W{L}[:,j], translate_b{L}", "continuous (translation)", "cross_entropy loss", ("L7",),
+               "logit translations of the output layer (Kunin et al. 2021): gᵀc = 0 and H c = 0 at every θ; "
+               "cᵀθ obeys (T2)")
 
 ZOO = {e.name: e for e in (
     ZooEntry("mlp", MLP, "multilayer perceptron (depth 2: the two-layer MLP of the main job)", "iris",
@@ -376,7 +381,8 @@ ZOO = {e.name: e for e in (
               _NEURONS,
               _fam("flip[j] / flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "sign flips of odd-σ neurons (Ziyin 2024)"),
               _fam("sflip[l][j]", "discrete (non-orthogonal)", "sigmoid; depth ≥ 3 (use sigmoid-mlp)",
-                   ("D1", "D2"), "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7)")),
+                   ("D1", "D2"), "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7)"),
+              _LOGITS),
              ("flip (non-odd σ)", "rescale (non-homogeneous σ)", "rotate (nonlinear σ)", "permute_inputs[0,1]",
               "scale_input[0]"),
              _build_mlp, sizer=_size_dense),
@@ -418,7 +424,8 @@ ZOO = {e.name: e for e in (
              (_fam("scale[j]", "continuous", "always", ("L1", "L2"),
                    "scale invariance (Kunin et al. 2021; Wan et al. 2021), (B5): H(P_jθ) = −P_j g; ½‖w_j‖² grows by (T1)"),
               _NEURONS,
-              _fam("flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "sign flips of odd-σ neurons (Ziyin 2024)")),
+              _fam("flip[l][j]", "discrete", "tanh, linear", ("D1", "D2"), "sign flips of odd-σ neurons (Ziyin 2024)"),
+              _LOGITS),
              ("scale_out[0]", "permute_inputs[0,1]", "flip[1][0] (non-odd σ)"),
              lambda ds, hp: NormalizedMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], hp["activation"],
                                           _auto_loss(hp, ds), bias=hp["bias"]), sizer=_size_normalized),
@@ -438,7 +445,8 @@ ZOO = {e.name: e for e in (
              2000, 0.5,
              (_NEURONS,
               _fam("sflip[l][j]", "discrete (non-orthogonal)", "always", ("D1", "D2"),
-                   "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7): g ∈ Fix(Mᵀ) at fixed points, not Fix(M)")),
+                   "affine sigmoid neuron flips (Yang & Ziyin 2025), (D7): g ∈ Fix(Mᵀ) at fixed points, not Fix(M)"),
+              _LOGITS),
              ("flip[1][0]", "rescale[1][0]", "rotate[1][0,1]", "permute_inputs[0,1]", "scale_input[0]"),
              lambda ds, hp: SigmoidMLP(ds.X, ds.Y, hp["hidden"], hp["depth"], _auto_loss(hp, ds)), sizer=_size_dense),
 )}
