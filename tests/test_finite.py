@@ -297,18 +297,27 @@ def test_matrix_groups():
         _ = g.perm
 
 
-def test_elements_of_different_groups_do_not_mix():
+def test_elements_of_groups_built_separately():
     G, H = symmetric_group(3), symmetric_group(3)
     assert G.generators[0] == H.generators[0]             # equal as maps, equal hashes
     assert hash(G.generators[0]) == hash(H.generators[0])
-    with pytest.raises(GroupMismatchError):
+    assert G == H and hash(G) == hash(H)
+    # carried over through the natural form: membership, index, subgroups
+    assert H.generators[0] in G
+    assert G.index(H.generators[0]) == G.index(G.generators[0])
+    assert G.subgroup([H.generators[0]]) == G.subgroup([G.generators[0]])
+    assert alternating_group(3).is_normal_in(H) and alternating_group(3).is_subgroup_of(G)
+    with pytest.raises(GroupMismatchError):               # products need one group: build it first
         _ = G.generators[0] @ H.generators[0]
+    S4 = symmetric_group(4)                               # another degree: refused, never equal
+    with pytest.raises(GroupMismatchError, match="another space"):
+        _ = S4.generators[0] in G
     with pytest.raises(GroupMismatchError):
-        G.index(H.generators[0])
-    with pytest.raises(GroupMismatchError):
-        G.subgroup([H.generators[0]])
-    with pytest.raises(GroupMismatchError):
-        _ = H.generators[0] in G
+        S4.is_subgroup_of(G)
+    assert S4 != G
+    # a group that is not contained: False, not an error
+    C2 = FiniteGroup([(np.arange(3), np.array([-1, 1, 1]))])
+    assert not C2.is_subgroup_of(G) and C2 != G and not G.is_subgroup_of(C2)
     assert issubclass(GroupMismatchError, SpaceMismatchError)
 
 

@@ -214,9 +214,15 @@ def test_non_orthogonal_representations_are_refused():
 
 def test_subgroups_of_other_groups_are_refused():
     rho = natural_representation(symmetric_group(4))
-    other = symmetric_group(4)
+    other = symmetric_group(4)                 # built separately: the same group, carried over
+    a = isotypic_decomposition(rho, other.subgroup([other.generators[0]]))
+    b = isotypic_decomposition(rho, rho.group.subgroup([rho.group.generators[0]]))
+    assert [(c.dim, c.multiplicity) for c in a.components] == [(c.dim, c.multiplicity) for c in b.components]
     with pytest.raises(GroupMismatchError, match="K:"):
-        isotypic_decomposition(rho, other.subgroup([other.generators[0]]))
+        S5 = symmetric_group(5)
+        isotypic_decomposition(rho, S5.subgroup([S5.generators[0]]))
+    with pytest.raises(InvalidValueError, match="not contained"):
+        isotypic_decomposition(rho, FiniteGroup([(np.arange(4), np.array([-1, 1, 1, 1]))]))
     with pytest.raises(InvalidValueError, match="K:"):
         isotypic_decomposition(rho, "S2")
     # a subgroup of the same root that is not inside the representation's group

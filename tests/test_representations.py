@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from eqalg import (BlockRepresentation, FiniteGroup, gradient_descent, hyperoctahedral_group, natural_representation,
                    symmetric_group)
+from eqalg import ParameterSpace, SignedPermutation
 from eqalg.errors import GroupTooLargeError, InvalidValueError, ShapeError
 from eqalg.transforms.finite import GroupMismatchError
 
@@ -193,8 +194,15 @@ def test_stabilizer_tolerance_and_errors(tanh4):
         rho.stabilizer(chain, rtol=1e-3 / np.abs(chain).max())
     with pytest.raises(ShapeError, match="theta"):
         rho.stabilizer(theta[:-1])
+    # a separately built S4 is the same group (carried over to rho.group's domain); S5 and a
+    # group that is not a subgroup are refused
+    # S4 ⊂ B4 permutes the 4 neuron blocks: Fix has one block's coordinates plus the untouched ones
+    n_blocks, size = b.shape
+    assert rho.fixed_subspace(symmetric_group(4)).dim == size + model.space.size - n_blocks * size
     with pytest.raises(GroupMismatchError):
-        rho.fixed_subspace(symmetric_group(4))
+        rho.fixed_subspace(symmetric_group(5))
+    with pytest.raises(GroupMismatchError):
+        rho.fixed_subspace(FiniteGroup([SignedPermutation.negate(ParameterSpace([("x", (4,))]), [0])]))
     with pytest.raises(InvalidValueError, match="group"):
         BlockRepresentation(FiniteGroup([np.diag([1.0, -1.0])]), model.space, b[:2, :1])
     with pytest.raises(ShapeError, match="blocks"):

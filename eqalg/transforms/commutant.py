@@ -220,7 +220,7 @@ def as_subgroup(rho: Representation, K, name: str = "K") -> FiniteGroup:
     InvalidValueError
         ``K`` is not a FiniteGroup, or not contained in the representation's group.
     GroupMismatchError
-        ``K`` is a group of unrelated elements.
+        ``K`` acts on another space (degree or layout).
     """
     G = rho.group
     if K is None:
@@ -228,13 +228,13 @@ def as_subgroup(rho: Representation, K, name: str = "K") -> FiniteGroup:
     if not isinstance(K, FiniteGroup):
         raise InvalidValueError(f"{name}: expected a FiniteGroup (a subgroup of {G.name}), got {type(K).__name__}")
     try:
-        inside = K.is_subgroup_of(G)
+        K_on_G = K._on_domain_of(G)      # a group built separately is carried over to G's point domain
     except GroupMismatchError:
-        raise GroupMismatchError(f"{name}: {K.name} is not a subgroup of {G.name} (its elements belong to another "
-                                 "group; take subgroups with G.subgroup(...))") from None
-    if not inside:
+        raise GroupMismatchError(f"{name}: {K.name} is not a subgroup of {G.name} (it acts on another "
+                                 "space; take subgroups with G.subgroup(...))") from None
+    if K_on_G is None or not K_on_G.is_subgroup_of(G):
         raise InvalidValueError(f"{name}: {K.name} (order {K.order}) is not contained in {G.name}")
-    return K
+    return K_on_G
 
 
 def require_orthogonal(rho: Representation, K: FiniteGroup, name: str = "rho") -> None:

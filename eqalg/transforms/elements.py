@@ -159,9 +159,13 @@ def row_in(dom, g, name="g", group_name="the group") -> np.ndarray:
         ``g`` has the wrong degree or kind, or is not a valid generator.
     """
     if isinstance(g, GroupElement):
-        if g._group._domain is dom:
+        other = g._group._domain
+        if other is dom:
             return g._row
-        raise GroupMismatchError(f"{name}: an element of a different group ({g._group.name}) than {group_name}")
+        if other.d != dom.d or other.space != dom.space:
+            raise GroupMismatchError(f"{name}: an element of {g._group.name} (degree {other.d}), which acts on another "
+                                     f"space than {group_name} (degree {dom.d})")
+        # an element of a group built separately is carried over through its natural form (below)
     kind, d, data, _ = _parse(g, name)
     if d != dom.d:
         raise ShapeError(f"{name}: expected degree {dom.d}, got {d}")

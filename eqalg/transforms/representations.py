@@ -130,10 +130,14 @@ class Representation(ABC):
         return np.array([self.trace(h) for h in H.elements])
 
     def _subgroup(self, H):
-        H = self.group if H is None else H
-        if not isinstance(H, FiniteGroup) or H._domain is not self.group._domain or not H.is_subgroup_of(self.group):
+        if H is None:
+            return self.group
+        if not isinstance(H, FiniteGroup):
+            raise GroupMismatchError(f"H: expected a subgroup of the representation's group, got {type(H).__name__}")
+        H2 = H._on_domain_of(self.group)         # a group built separately is carried over to the group's domain
+        if H2 is None or not H2.is_subgroup_of(self.group):
             raise GroupMismatchError("H: expected a subgroup of the representation's group")
-        return H
+        return H2
 
     def fixed_subspace(self, H: FiniteGroup | None = None) -> FixedSubspace:
         """Fix(H) by Reynolds averaging P_H = |H|⁻¹ Σ ρ(h) (dense; override for large D)."""
