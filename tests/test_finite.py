@@ -560,3 +560,33 @@ def test_stabilizer_rtol_must_be_positive():
         with pytest.raises(InvalidValueError, match="rtol: expected a (positive|non-negative)"):
             rho.stabilizer(th, rtol=r)
     assert rho.stabilizer(th).order == 1                  # control: a generic point
+
+
+def test_extending_a_level_equals_rebuilding_it():
+    """Schreier–Sims extends a level's orbit in place when a strong generator is added."""
+    from eqalg.transforms.stabchain import _Level
+    rng = np.random.default_rng(4)
+    m = 12
+    dtype = np.int16
+    for _ in range(20):
+        gens = [rng.permutation(m).astype(dtype) for _ in range(rng.integers(1, 3))]
+        y = rng.permutation(m).astype(dtype)
+        point = int(rng.integers(m))
+        grown = _Level(point, list(gens))
+        grown.build(m, dtype)
+        grown.extend(y, m, dtype)
+        fresh = _Level(point, list(gens) + [y])
+        fresh.build(m, dtype)
+        orbit = np.flatnonzero(fresh.tindex >= 0)
+        assert np.array_equal(np.flatnonzero(grown.tindex >= 0), orbit) and grown.size == orbit.size
+        for p in orbit:                                  # u_p maps the base point to p; Uinv inverts it
+            u = grown.U[grown.tindex[p]]
+            assert u[point] == p
+            assert np.array_equal(grown.Uinv[grown.tindex[p]][u], np.arange(m))
+        assert np.array_equal(grown.Uinv_flat, grown.Uinv.astype(np.intp).ravel())
+    # an orbit that does not grow leaves the level unchanged (but records the generator)
+    lv = _Level(0, [np.roll(np.arange(m), 1).astype(dtype)])
+    lv.build(m, dtype)
+    U = lv.U.copy()
+    lv.extend(np.roll(np.arange(m), 2).astype(dtype), m, dtype)
+    assert np.array_equal(lv.U, U) and len(lv.gens) == 2

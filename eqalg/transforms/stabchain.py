@@ -89,13 +89,42 @@ class _Level:
         ident = np.arange(m, dtype=dtype)
         tindex = np.full(m, -1, dtype=np.int64)
         tindex[self.point] = 0
-        blocks = [ident[None, :]]
-        count = 1
-        front_p = np.array([self.point])
-        front_u = ident[None, :]
         S = np.array(self.gens, dtype=dtype).reshape(-1, m)
-        while front_p.size and S.shape[0]:
-            pts = S[:, front_p].ravel()                      # β^s for every (s, β)
+        blocks = self._bfs(tindex, 1, np.array([self.point]), ident[None, :], S, S, m)
+        self.tindex = tindex
+        self.U = np.concatenate([ident[None, :]] + blocks)
+        self.Uinv = invert_rows(self.U)
+        self.Uinv_flat = self.Uinv.astype(np.intp).ravel()
+        self.size = int(self.U.shape[0])
+
+    def extend(self, y: np.ndarray, m: int, dtype) -> None:
+        """Add the generator ``y`` to a built level and extend its orbit and transversal in place.
+
+        The old orbit is closed under the old generators, so new points are images under y of
+        old points, then BFS from those under every generator; old transversal rows are kept
+        (rebuilding from scratch made B200 take ~50 s).
+        """
+        self.gens.append(y)
+        old = np.flatnonzero(self.tindex >= 0)
+        S = np.array(self.gens, dtype=dtype).reshape(-1, m)
+        blocks = self._bfs(self.tindex, self.size, old, self.U[self.tindex[old]], y[None, :].astype(dtype), S, m)
+        if not blocks:
+            return
+        new = np.concatenate(blocks)
+        inv = invert_rows(new)
+        self.U = np.concatenate([self.U, new])
+        self.Uinv = np.concatenate([self.Uinv, inv])
+        self.Uinv_flat = np.concatenate([self.Uinv_flat, inv.astype(np.intp).ravel()])
+        self.size = int(self.U.shape[0])
+
+    @staticmethod
+    def _bfs(tindex, count, front_p, front_u, first, S, m) -> list:
+        """BFS from the frontier (points, transversal rows): the first step with generators
+        ``first``, later steps with ``S``; fills ``tindex`` and returns the new transversal blocks."""
+        blocks = []
+        gens = first
+        while front_p.size and gens.shape[0]:
+            pts = gens[:, front_p].ravel()                   # β^s for every (s, β)
             new = tindex[pts] < 0
             if not new.any():
                 break
@@ -105,18 +134,15 @@ class _Level:
                     f"permutations of {m} points, needs more than CHAIN_LIMIT = {CHAIN_LIMIT:.0e} entries "
                     "(e.g. a cyclic group of order above about 7000 acting regularly)")
             # u_β * s has row s[u_β]; gather only the candidates that reach a new point
-            s_idx, f_idx = np.nonzero(new.reshape(S.shape[0], -1))
-            pts, first = np.unique(pts[new], return_index=True)
-            cand = S[s_idx[first][:, None], front_u[f_idx[first]]]
+            s_idx, f_idx = np.nonzero(new.reshape(gens.shape[0], -1))
+            pts, first_hit = np.unique(pts[new], return_index=True)
+            cand = gens[s_idx[first_hit][:, None], front_u[f_idx[first_hit]]]
             tindex[pts] = np.arange(count, count + pts.size)
             count += pts.size
             blocks.append(cand)
             front_p, front_u = pts, cand
-        self.tindex = tindex
-        self.U = np.concatenate(blocks) if len(blocks) > 1 else blocks[0].copy()
-        self.Uinv = invert_rows(self.U)
-        self.Uinv_flat = self.Uinv.astype(np.intp).ravel()
-        self.size = int(self.U.shape[0])
+            gens = S
+        return blocks
 
 
 class StabChain:
@@ -320,13 +346,16 @@ def schreier_sims(generators, m: int, max_order: int | None = None, order: int |
 
 def _add_strong_generator(levels: list, y: np.ndarray, first: int, j: int, m: int, dtype, max_order) -> StabChain:
     """Add the sifted residue y, which stopped at level j, as a strong generator of levels first..j
-    (it fixes the base points before level j; j = len(levels) opens a new level); rebuild their
+    (it fixes the base points before level j; j = len(levels) opens a new level); extend their
     orbits and return the new chain (checked against ``max_order``)."""
     if j == len(levels):
         levels.append(_Level(_first_moved(y), []))
     for lv in levels[first:j + 1]:
-        lv.gens.append(y)
-        lv.build(m, dtype)
+        if hasattr(lv, "tindex"):       # a built level: extend its orbit
+            lv.extend(y, m, dtype)
+        else:                           # the level just opened
+            lv.gens.append(y)
+            lv.build(m, dtype)
     _check_order(levels, max_order)
     return StabChain(m, levels, dtype)
 
