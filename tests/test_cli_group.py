@@ -3,8 +3,10 @@
 import json
 
 import networkx as nx
+import numpy as np
 import pytest
 
+import eqalg
 from eqalg.cli import main
 from eqalg.cli.group import group_from_name
 
@@ -25,6 +27,12 @@ def test_s4_subgroups_json(capsys, tmp_path):
     assert [c["order"] for c in res["subgroup_class_list"]] == [1, 2, 2, 3, 4, 4, 4, 6, 8, 12, 24]
     assert sum(c["size"] for c in res["subgroup_class_list"]) == 30
     assert sum(c["size"] for c in res["element_classes"]) == 24
+    # representatives as arrays: their cycle types give the element orders (1, 2, 2, 3, 4 in S4)
+    S4 = eqalg.symmetric_group(4)
+    for c in res["element_classes"]:
+        assert c["signs"] == [1, 1, 1, 1] and sorted(c["perm"]) == [0, 1, 2, 3]
+        g = S4.element(S4.index((np.array(c["perm"]), np.array(c["signs"]))))
+        assert S4.element_order(g) == c["element_order"]
 
 
 @pytest.mark.parametrize("name, order, classes", [("S3xS3", 36, 9), ("A5", 60, 5), ("C7", 7, 7), ("D6", 12, 6),

@@ -97,11 +97,19 @@ def _kind(G: FiniteGroup) -> str:
     return f"{G.degree}x{G.degree} matrices"
 
 
+def _natural(G: FiniteGroup, g) -> dict:
+    """An element as arrays: gather form ``perm``/``signs`` ((g x)[i] = signs[i] x[perm[i]]) or ``matrix``."""
+    if G.is_signed_permutation_group:
+        return {"perm": g.perm.tolist(), "signs": g.signs.tolist()}
+    return {"matrix": g.matrix.tolist()}
+
+
 def group_job(G: FiniteGroup, *, subgroups: bool = False, rho=None, theta=None, isotropy: bool = False) -> dict:
     """Compute what ``eqalg group`` reports for G (and a representation ρ) as a JSON-ready dict.
 
     Keys: ``name, order, degree, kind, exponent, abelian, center_order, conjugacy_classes``
-    (number of element classes), ``element_classes`` (element order, size, representative);
+    (number of element classes), ``element_classes`` (element order, size, representative as
+    a label, and as arrays: ``perm`` and ``signs`` (gather form) or ``matrix``);
     with ``subgroups``: ``subgroups``, ``subgroup_classes``, ``normal_subgroups`` (numbers) and
     ``subgroup_class_list`` (per class: order, size, normal, normalizer_order); with ρ:
     ``representation`` (dimension, dim Fix(G), stabilizer order of θ); with ``isotropy``:
@@ -112,7 +120,8 @@ def group_job(G: FiniteGroup, *, subgroups: bool = False, rho=None, theta=None, 
     out = {"name": G.name, "order": G.order, "degree": G.degree, "kind": _kind(G), "exponent": G.exponent,
            "abelian": G.is_abelian, "center_order": G.center().order, "conjugacy_classes": len(classes),
            "element_classes": [{"element_order": c.element_order, "size": c.size,
-                                "representative": G.label(c.representative)} for c in classes]}
+                                "representative": G.label(c.representative), **_natural(G, c.representative)}
+                               for c in classes]}
     seconds = {"elements_and_classes": time.perf_counter() - t0}
     if subgroups:
         t1 = time.perf_counter()
