@@ -216,12 +216,20 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
     magnitudes = np.empty((len(quantities), steps + 1))
     increments = np.empty((len(quantities), steps))
     losses = np.empty(steps + 1)
+    from .predictions.conservation import QuantityBatch     # (predictions imports this module)
+    batch = QuantityBatch(quantities)             # quadratic and linear charges, vectorized
+    handled = set(batch.indices.tolist())
+    rest = [i for i in range(len(quantities)) if i not in handled]
     for k in range(steps):
         loss, g = model.loss_and_gradient(theta)
         if not (np.isfinite(loss) and np.all(np.isfinite(g))):
             raise TrainingDivergedError(f"training diverged at step {k} (loss = {loss}); lower lr (now {lr})")
         losses[k] = loss
-        for i, q in enumerate(quantities):
+        if batch.indices.size:
+            values[batch.indices, k], magnitudes[batch.indices, k], increments[batch.indices, k] = \
+                batch.record(theta, g, lr, weight_decay)
+        for i in rest:
+            q = quantities[i]
             fast = getattr(q, "_record", None)
             if fast is not None:
                 values[i, k], magnitudes[i, k], increments[i, k] = fast(theta, g, lr, weight_decay)
@@ -233,7 +241,10 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
     losses[steps] = model.loss(theta)
     if not (np.isfinite(losses[steps]) and np.all(np.isfinite(theta))):
         raise TrainingDivergedError(f"training diverged at step {steps} (loss = {losses[steps]}); lower lr (now {lr})")
-    for i, q in enumerate(quantities):
+    if batch.indices.size:
+        values[batch.indices, steps], magnitudes[batch.indices, steps] = batch.values(theta)
+    for i in rest:
+        q = quantities[i]
         values[i, steps] = q.value(theta)
         magnitudes[i, steps] = _magnitude(q, theta, values[i, steps])
     traces = {q.name: QuantityTrace(q.name, values[i], increments[i], magnitudes[i])

@@ -69,3 +69,27 @@ def test_bad_input_and_divergence():
         eqalg.gradient_descent(model, 10 * theta, 1e3, 200)
     with pytest.raises(InvalidValueError, match="symmetric"):
         eqalg.conserved_quantity(model.rotation_generator(0, 1))
+
+
+def test_quantity_batch_equals_the_quantities_one_by_one():
+    """The vectorized (T1)/(T2) bookkeeping gives each quantity's own value, magnitude and increment."""
+    from eqalg.predictions.conservation import QuantityBatch
+    iris = eqalg.load_iris()
+    m = eqalg.TwoLayerMLP(iris.X, iris.Y, 5, "linear", "cross_entropy")
+    from eqalg.models.zoo import conserved_generators
+    qs = [eqalg.conserved_quantity(t, n) for n, t in conserved_generators(m).items()]
+    kinds = {type(q).__name__ for q in qs}
+    assert {"QuadraticQuantity", "LinearQuantity"} <= kinds
+    rng = np.random.default_rng(2)
+    theta = m.init_params(rng)
+    g = m.gradient(theta)
+    batch = QuantityBatch(qs + ["not a quantity"])
+    assert sorted(batch.indices.tolist()) == list(range(len(qs)))
+    v, mag, inc = batch.record(theta, g, 0.1, 0.01)
+    for j, i in enumerate(batch.indices):
+        q = qs[i]
+        assert v[j] == pytest.approx(q.value(theta), rel=1e-13, abs=1e-15)
+        assert mag[j] == pytest.approx(q.magnitude(theta), rel=1e-13, abs=1e-15)
+        assert inc[j] == pytest.approx(q.step_increment(theta, g, 0.1, 0.01), rel=1e-12, abs=1e-15)
+    # negative control: a different point gives different values
+    assert not np.allclose(batch.values(theta + 0.1)[0], v)

@@ -98,7 +98,8 @@ MAX_PARAMETERS = 10 ** 6
 MAX_DATA = 10 ** 7
 #: Full-batch training: steps × samples × D (mlp, softmax) or steps × n·m·r (factorization).
 MAX_TRAINING = 4 * 10 ** 8
-#: Bookkeeping of the (T1)/(T2) drifts: steps × conserved quantities × (D + 2000).
+#: Bookkeeping of the (T1)/(T2) drifts (vectorized over the quantities, QuantityBatch):
+#: steps × (10 × nonzeros of the conserved charges' matrices + 30 × quantities).
 MAX_TRACKING = 4 * 10 ** 8
 #: Estimated work of the symmetry algebra: closure, derived algebra, centre, conserved quantities, orbits.
 MAX_SYMMETRY_WORK = 6 * 10 ** 10
@@ -135,6 +136,7 @@ def _plan(model: str, o: dict, count: bool) -> dict:
         (rows, cols), r = o["shape"], o["rank"]
         d, data, train = (rows + cols) * r, rows * cols, steps * rows * cols * r
         sym, nq = (r * r, r * r, pattern_size(d, r * r * (rows + cols)), False), r * (r + 1) // 2
+        per_q = 2 * (rows + cols)                  # nonzeros of one charge's matrix
         m = rows + cols             # Lie(W) of the entries: so(n + m) ⊗ I_r; exact, no stability check
         fields = (rows * cols, m * (m - 1) // 2, None, pattern_size(d, m * (m - 1) * r))
     elif model == "mlp":
@@ -142,7 +144,7 @@ def _plan(model: str, o: dict, count: bool) -> dict:
         d, data = h * (i + 1) + out * (h + 1), n * (i + out)
         train, p = steps * n * d, i + 1 + out      # p: a neuron's incoming weights, bias and outgoing weights
         act = o["activation"]
-        nq = 0
+        nq, per_q = 0, 2 * p
         if act == "linear":                        # GL(h); Lie(W) = so(p) ⊗ I_h + output translations
             sym, nq = (h * h, h * h, pattern_size(d, h * h * p), False), h * (h + 1) // 2
             k = p * (p - 1) // 2 + out
@@ -155,9 +157,10 @@ def _plan(model: str, o: dict, count: bool) -> dict:
         i, c = o["inputs"], o["classes"]
         d, data, train = c * (i + 1), n * (i + c), steps * n * c * (i + 1)
         sym, nq = (i + 1, i + 1, pattern_size(d, d), True), i + 1
+        per_q = c                                  # a translation direction's nonzeros
         fields = (n * c, min(n * c, d), min(2 * n * c, d), pattern_size(d, d))   # constant fields: their rank
     plan = {"parameters": d, "data": data, "training": train, "quantities": nq,
-            "tracking": steps * nq * (d + 2000), "symmetry": None, "count": None}
+            "tracking": steps * (10 * nq * per_q + 30 * nq), "symmetry": None, "count": None}
     if sym is not None:
         g, k, p, abelian = sym
         work = _closure_work(g, k, p, d, orbits=2, brackets=not abelian)
@@ -208,8 +211,8 @@ def _check_limits(model: str, o: dict, count: bool) -> dict:
         refuse(samples + ("steps",), f"training work (steps x {unit}) {plan['training']:.3g}, above the limit "
                                      f"{MAX_TRAINING:.3g}")
     if plan["tracking"] > MAX_TRACKING:
-        refuse(("steps",), f"drift bookkeeping (steps x {plan['quantities']} conserved quantities x (D + 2000)) "
-                           f"{plan['tracking']:.3g}, above the limit {MAX_TRACKING:.3g}")
+        refuse(("steps",), f"drift bookkeeping (steps x (10 x nonzeros + 30) x {plan['quantities']} conserved "
+                           f"quantities) {plan['tracking']:.3g}, above the limit {MAX_TRACKING:.3g}")
     sym = plan["symmetry"]
     if sym is not None:
         what = f"the symmetry algebra (dim {sym['dim']}, {sym['coordinates']} coordinates each) needs"

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import InvalidValueError, as_vector
 from ..transforms.equivariance import ContinuousEquivariance
@@ -34,7 +35,7 @@ from ..transforms.lie import LieAlgebra
 from ..transforms.linear import LinearGenerator
 
 __all__ = ["QuadraticQuantity", "LinearQuantity", "AffineQuantity", "conserved_quantity", "conserved_quantities",
-           "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law"]
+           "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law", "QuantityBatch"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +109,59 @@ class LinearQuantity:
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted C(θ⁺) − C(θ) = −ηλ C(θ) (the gradient term vanishes by (L7))."""
         return -lr * weight_decay * self.value(theta)
+
+
+class QuantityBatch:
+    """Values, round-off magnitudes and predicted GD increments of many quantities at once.
+
+    The :class:`QuadraticQuantity` and :class:`LinearQuantity` entries of a list are evaluated
+    together per step — Q_i = ½ Σ S_i[a, b] θ_a θ_b summed over the stacked nonzeros of every S_i
+    (``np.bincount``), C = c_iᵀθ as one sparse product — instead of one sparse product (and one
+    ``abs`` of the matrix) per quantity, which dominated training loops with hundreds of
+    conserved charges. The laws are those of the quantities: (T1) and (T2).
+
+    Parameters
+    ----------
+    quantities : sequence
+        Any quantities; :attr:`indices` lists the positions this batch handles, the others are
+        left to the caller.
+    """
+
+    def __init__(self, quantities):
+        quad = [(i, q) for i, q in enumerate(quantities) if type(q) is QuadraticQuantity]
+        lin = [(i, q) for i, q in enumerate(quantities) if type(q) is LinearQuantity]
+        self._quad = np.array([i for i, _ in quad], dtype=np.intp)
+        self._lin = np.array([i for i, _ in lin], dtype=np.intp)
+        self.indices = np.concatenate([self._quad, self._lin])
+        parts = [q.generator.to_sparse().tocoo() for _, q in quad]
+        self._rows = np.concatenate([S.row for S in parts]).astype(np.intp) if parts else np.zeros(0, np.intp)
+        self._cols = np.concatenate([S.col for S in parts]).astype(np.intp) if parts else np.zeros(0, np.intp)
+        self._vals = np.concatenate([S.data for S in parts]) if parts else np.zeros(0)
+        self._abs_vals = np.abs(self._vals)
+        self._owner = np.repeat(np.arange(len(parts)), [S.nnz for S in parts]) if parts else np.zeros(0, np.intp)
+        if lin:
+            self._C = sp.csr_array(np.vstack([q.direction for _, q in lin]))
+            self._absC = abs(self._C)
+
+    def _quadratic(self, x, vals):
+        return np.bincount(self._owner, vals * x[self._rows] * x[self._cols], minlength=self._quad.size)
+
+    def values(self, theta):
+        """(values, magnitudes) at θ, each of shape (len(indices),), in the order of :attr:`indices`."""
+        v, m = [0.5 * self._quadratic(theta, self._vals)], [0.5 * self._quadratic(np.abs(theta), self._abs_vals)]
+        if self._lin.size:
+            v.append(self._C @ theta)
+            m.append(self._absC @ np.abs(theta))
+        return np.concatenate(v), np.concatenate(m)
+
+    def record(self, theta, g, lr: float, weight_decay: float):
+        """(values, magnitudes, predicted increments) for the step θ⁺ = θ − lr (g + weight_decay θ)."""
+        v, m = self.values(theta)
+        inc = np.empty_like(v)
+        nq = self._quad.size
+        inc[:nq] = ((1.0 - lr * weight_decay) ** 2 - 1.0) * v[:nq] + 0.5 * lr * lr * self._quadratic(g, self._vals)
+        inc[nq:] = -lr * weight_decay * v[nq:]
+        return v, m, inc
 
 
 @dataclass(frozen=True, eq=False)
