@@ -309,12 +309,21 @@ def test_elements_of_groups_built_separately():
     assert alternating_group(3).is_normal_in(H) and alternating_group(3).is_subgroup_of(G)
     with pytest.raises(GroupMismatchError):               # products need one group: build it first
         _ = G.generators[0] @ H.generators[0]
-    S4 = symmetric_group(4)                               # another degree: refused, never equal
+    S4 = symmetric_group(4)                               # another degree: not a member, never equal
+    assert S4.generators[0] not in G and [1, 0, 2, 3] not in G
     with pytest.raises(GroupMismatchError, match="another space"):
-        _ = S4.generators[0] in G
+        G.index(S4.generators[0])
     with pytest.raises(GroupMismatchError):
         S4.is_subgroup_of(G)
     assert S4 != G
+    # cosets and lattice positions of separately built subgroups (also across point layouts)
+    B3 = hyperoctahedral_group(3)
+    cosets = B3.cosets(symmetric_group(3))
+    assert len(cosets) == 8 and all(len(c) == 6 for c in cosets)
+    assert symmetric_group(4).subgroups().index_of(alternating_group(4)) == S4.subgroups().index_of(
+        S4.subgroup(list(alternating_group(4).generators)))
+    with pytest.raises(InvalidValueError, match="not a subgroup"):
+        G.cosets(FiniteGroup([(np.arange(3), np.array([-1, 1, 1]))]))
     # a group that is not contained: False, not an error
     C2 = FiniteGroup([(np.arange(3), np.array([-1, 1, 1]))])
     assert not C2.is_subgroup_of(G) and C2 != G and not G.is_subgroup_of(C2)

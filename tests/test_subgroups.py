@@ -189,8 +189,9 @@ def test_lattice_errors():
     with pytest.raises(GroupTooLargeError):
         hyperoctahedral_group(7).subgroups()
     L = symmetric_group(3).subgroups()
+    assert L.index_of(symmetric_group(3)) == len(L) - 1   # built separately: the whole group
     with pytest.raises(GroupMismatchError):
-        L.index_of(symmetric_group(3))
+        L.index_of(symmetric_group(4))                     # another space
     S4 = symmetric_group(4)
     C4 = S4.subgroup([S4.generators[1]])
     with pytest.raises(InvalidValueError, match="not a subgroup"):

@@ -287,13 +287,11 @@ class FiniteGroup:
         return int(self._chain.index(self._member_row(g))[0])
 
     def __contains__(self, g) -> bool:
-        """Membership (elements of a group built separately are compared as maps); an element of a
-        group on another space raises :class:`GroupMismatchError`."""
+        """Membership (elements of a group built separately are compared as maps); values of another
+        degree and elements of groups on another space are not members."""
         try:
             row = self._row_of(g)
-        except GroupMismatchError:
-            raise
-        except EqalgError:      # not a valid signed permutation / matrix of this degree
+        except EqalgError:      # not a valid element of this degree, or of a group on another space
             return False
         return bool(self._chain.contains(row)[0])
 
@@ -556,6 +554,23 @@ class FiniteGroup:
                 return False
         return True
 
+    def _carried(self, H, name: str = "H") -> "FiniteGroup":
+        """The subgroup H on this group's point domain (a copy when H was built separately).
+
+        Raises
+        ------
+        InvalidValueError
+            H is not a FiniteGroup, or not contained in this group.
+        GroupMismatchError
+            H acts on another space.
+        """
+        H2 = H._on_domain_of(self) if isinstance(H, FiniteGroup) else None
+        if not isinstance(H, FiniteGroup):
+            raise InvalidValueError(f"{name}: expected a FiniteGroup (a subgroup of {self.name}), got {type(H).__name__}")
+        if H2 is None or not bool(self._chain.contains(H2._gen_rows).all()):
+            raise InvalidValueError(f"{name}: {H.name} is not a subgroup of {self.name}")
+        return H2
+
     def _on_domain_of(self, other: "FiniteGroup"):
         """This group on ``other``'s point domain: itself when shared, a copy when its generators
         can be carried over, None when they map a point outside that domain (then it is not a
@@ -597,8 +612,7 @@ class FiniteGroup:
         """
         if side not in ("left", "right"):
             raise InvalidValueError(f"side: expected 'left' or 'right', got {side!r}")
-        if not H.is_subgroup_of(self):
-            raise InvalidValueError(f"H: {H.name} is not a subgroup of {self.name}")
+        H = self._carried(H)
         n = self.order
         mult = self.right_multiplication if side == "left" else self.left_multiplication
         targets = [mult(GroupElement(self, h)) for h in H._unique_gens] or [np.arange(n)]

@@ -335,13 +335,12 @@ class SubgroupLattice:
 
         Raises
         ------
-        GroupMismatchError, InvalidValueError
-            H is not a subgroup of ``group``.
+        InvalidValueError
+            H is not a subgroup of ``group`` (compared as maps: it may be built separately).
+        GroupMismatchError
+            H acts on another space.
         """
-        if not isinstance(H, FiniteGroup) or H._domain is not self.group._domain:
-            raise GroupMismatchError("H: not a subgroup of this lattice's group")
-        if not H.is_subgroup_of(self.group):
-            raise InvalidValueError(f"H: {H.name} is not a subgroup of {self.group.name}")
+        H = self.group._carried(H)          # a subgroup built separately is carried over
         mask = np.zeros(self._n, dtype=bool)
         mask[self.group._index_rows(H._rows)] = True
         return self.index_of_mask(mask)
