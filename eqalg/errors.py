@@ -115,10 +115,7 @@ def as_vector(x, name: str, size: int | None = None, *, finite: bool = True) -> 
     """
     if np.iscomplexobj(x):
         raise ShapeError(f"{name}: expected a real vector, got complex entries")
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError(f"{name}: expected a numeric vector, got {type(x).__name__}") from exc
+    arr = _float_array(x, name, "vector")
     if arr.ndim != 1:
         raise ShapeError(f"{name}: expected a vector of shape ({size if size is not None else 'D'},), "
                          f"got an array of shape {arr.shape}")
@@ -128,6 +125,20 @@ def as_vector(x, name: str, size: int | None = None, *, finite: bool = True) -> 
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise NonFiniteError(f"{name}: expected finite entries, got {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}")
     return arr
+
+
+def _float_array(x, name: str, what: str) -> np.ndarray:
+    """``x`` as float64; strings, None and other non-numbers raise ShapeError instead of turning into
+    NaN or a bare ValueError."""
+    try:
+        raw = np.asarray(x)
+        if raw.dtype.kind in "USVM" or (raw.dtype.kind == "O" and not all(
+                isinstance(e, numbers.Real) for e in raw.ravel())):
+            raise ValueError(raw.dtype)
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ShapeError(f"{name}: expected a numeric {what}, got {type(x).__name__}"
+                         + (f" of {np.asarray(x).dtype}" if isinstance(x, np.ndarray) else "")) from exc
 
 
 def as_directions(v, name: str, size: int) -> tuple[np.ndarray, bool]:
@@ -152,7 +163,7 @@ def as_directions(v, name: str, size: int) -> tuple[np.ndarray, bool]:
     """
     if np.iscomplexobj(v):
         raise ShapeError(f"{name}: expected real directions, got complex entries")
-    arr = np.asarray(v, dtype=np.float64)
+    arr = _float_array(v, name, "array of directions")
     if arr.ndim == 1:
         return as_vector(arr, name, size)[:, None], True
     if arr.ndim != 2 or arr.shape[0] != size:

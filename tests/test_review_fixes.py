@@ -231,3 +231,14 @@ def test_generators_refuse_complex_matrices_and_numpy_broadcasting():
     with pytest.raises(TypeError):
         A * np.ones(3)                  # not an object array of generators
     assert (2.0 * A).is_linear if hasattr(A, "is_linear") else (2.0 * A) is not None    # control: scalars scale
+
+
+@pytest.mark.parametrize("bad", [np.array(["a"] * 42), np.array([None] * 42), "abc", [None, 1.0] * 21])
+def test_non_numeric_directions_and_points_are_shape_errors(bad):
+    m = eqalg.SoftmaxRegression(eqalg.load_wine().X, eqalg.load_wine().Y)
+    theta = m.init_params(np.random.default_rng(0))
+    with pytest.raises(eqalg.errors.ShapeError, match="v: expected a numeric"):
+        m.hvp(theta, bad)
+    with pytest.raises(eqalg.errors.ShapeError, match="theta: expected a numeric"):
+        m.gradient(bad)
+    assert m.hvp(theta, [1] * 42).shape == (42,)          # integers are numbers
