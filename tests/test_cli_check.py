@@ -250,3 +250,12 @@ def test_classification_of_an_identifier_column(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "would make 4 classes of a single sample each (all 4 labels are distinct)" in err
     assert "is it a label column? choose one with --target" in err
+
+
+def test_csv_task_mismatch_suggests_task_option(tmp_path, capsys):
+    path = tmp_path / "binary.csv"
+    path.write_text("a,b,y\n1,2,0\n2,3,1\n3,1,0\n4,4,1\n5,2,0\n")
+    assert main(["check", "--model", "softmax", "--data", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "needs a classification data set" in err and "--task classification" in err
+    assert main(["check", "--model", "softmax", "--data", str(path), "--task", "classification", "--quiet"]) == 0

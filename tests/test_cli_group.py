@@ -71,6 +71,7 @@ def test_model_isotropy(capsys, tmp_path):
 @pytest.mark.parametrize("argv, text", [
     (["S0"], "n must be at least 1"),
     (["X5"], "expected Sn, An, Cn, Dn or Bn"),
+    (["S\u0664"], "expected Sn, An, Cn, Dn or Bn"),            # an Arabic-Indic digit: not an ASCII n
     (["S3xQ2"], "expected Sn"),
     (["S99"], "max_order"),
     (["S7xS7"], "max_order"),

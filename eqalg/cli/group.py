@@ -31,7 +31,7 @@ __all__ = ["register", "run_group", "group_from_name", "group_job"]
 
 FAMILIES = {"S": symmetric_group, "A": alternating_group, "C": cyclic_group, "D": dihedral_group,
             "B": hyperoctahedral_group}
-_FACTOR = re.compile(r"([SACDB])(\d+)")
+_FACTOR = re.compile(r"([SACDB])([0-9]+)")          # ASCII digits only (\d accepts "S٤")
 
 
 def group_from_name(name: str, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGroup:

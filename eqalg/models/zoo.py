@@ -222,8 +222,11 @@ class ZooEntry:
             raise InvalidValueError(f"data: model {self.name!r} needs {' or '.join(self.structures)} data "
                                     f"(default {self.default_data!r}); {dataset.name!r} is {dataset.structure}")
         if dataset.task not in self.tasks:
+            meta = getattr(dataset, "meta", None)
+            hint = (f" (the task of a CSV is detected from its target column; --task {self.tasks[0]} overrides it)"
+                    if isinstance(meta, dict) and "path" in meta and "target" in meta else "")
             raise InvalidValueError(f"data: model {self.name!r} needs a {' or '.join(self.tasks)} data set; "
-                                    f"{dataset.name!r} is {dataset.task}")
+                                    f"{dataset.name!r} is {dataset.task}{hint}")
 
     def build(self, dataset, **hyperparameters):
         """The model on ``dataset`` with the given hyperparameters (others at their defaults).
