@@ -205,8 +205,9 @@ class CheckResult:
         round-off; analytic: the round-off probe of gradients, 0 for exact Hessian products).
     reason : str or None
         Why a check could not be made (status ``"unsupported"``: the model does not provide what
-        the backend needs, e.g. an HVP for the analytic backend). Unsupported checks are listed
-        and counted, and do not decide the verdict.
+        the backend needs, e.g. an HVP for the analytic backend; unsupported checks are listed
+        and counted, and do not decide the verdict), or why it is ``"inconclusive"`` when the
+        cause is known (:data:`NEAR_CRITICAL_REASON`).
     passed : bool or None
         True when residual ≤ tolerance; None when the result cannot be trusted (non-smooth or
         inconclusive).
@@ -346,19 +347,22 @@ class _EvaluateFunction(GenericFunction):
         out = method(constraint, counting, theta, backend, **kwargs)
         residual, scale, error, nonsmooth = out[:4]
         floor = out[4] if len(out) > 4 else 0.0    # optional: the part of the error that is round-off
+        roundoff = out[5] if len(out) > 5 else 0.0  # optional: round-off of differenced loss values
         seconds = time.perf_counter() - start
-        return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds, floor)
+        return _result(constraint, backend, residual, scale, error, nonsmooth, counting.counts, seconds, floor,
+                       roundoff)
 
 
 def evaluate(constraint, model, theta, backend):
     """Evaluate a constraint on ``model`` at ``theta`` with ``backend``; returns a :class:`CheckResult`.
 
     Methods are registered for (constraint type, backend type) and return
-    ``(residual, scale, error, nonsmooth)`` or ``(residual, scale, error, nonsmooth, floor)``,
-    ``floor`` being the part of the error caused by round-off in the model's gradient at θ. A
-    result within tolerance whose round-off floor alone prevents certification is ``trivial``
-    (the point, near-critical, limits the precision), one whose method error does is
-    ``inconclusive``.
+    ``(residual, scale, error, nonsmooth)``, optionally followed by ``floor``, the part of the
+    error caused by round-off in the model's gradient at θ, and ``roundoff``, the part caused by
+    round-off of the loss values a finite-difference estimate differences. A result within
+    tolerance whose gradient round-off floor alone prevents certification is ``trivial`` (the
+    point, near-critical, limits the precision), one whose method error does is
+    ``inconclusive``; when that error is the loss values' round-off, its ``reason`` says so.
 
     Raises
     ------
@@ -378,7 +382,13 @@ def evaluate(constraint, model, theta, backend):
 evaluate = _EvaluateFunction(evaluate, nargs=2)
 
 
-def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floor=0.0) -> CheckResult:
+#: ``reason`` of an inconclusive finite-difference check whose error is the round-off of the loss values.
+NEAR_CRITICAL_REASON = ("the finite-difference error is the round-off of the loss values: the gradient is too "
+                        "small next to |L| / step to be resolved (a near-critical point, or too small a step); "
+                        "the analytic backend decides it")
+
+
+def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floor=0.0, roundoff=0.0) -> CheckResult:
     t = c.transformation
     fd_error = float(error) if backend.name != "analytic" else None
     if nonsmooth or not (np.isfinite(residual) and np.isfinite(scale)):
@@ -405,11 +415,13 @@ def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floo
             passed, status = None, "inconclusive"
         else:
             passed, status = True, "holds"
+    reason = (NEAR_CRITICAL_REASON if status == "inconclusive"
+              and backend.safety * roundoff > UNTRUSTED_ERROR_FRACTION * scale else None)
     kind = t.kind if t.is_symmetry else "equivariance"
     return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
                        backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,
                        fd_error=fd_error, passed=passed, status=status, evaluations=dict(counts),
-                       seconds=seconds, error=float(error))
+                       seconds=seconds, error=float(error), reason=reason)
 
 
 @evaluate.register(InfinitesimalGradient, Backend)
@@ -423,7 +435,7 @@ def _eval_inf_gradient(c, model, theta, backend):
     normJ = float(np.linalg.norm(J))
     scale = backend.gradient_norm(model, theta) * normJ + abs(sigma)
     floor = backend.gradient_roundoff(model, theta) * normJ
-    return residual, scale, est.error, est.nonsmooth, floor
+    return residual, scale, est.error, est.nonsmooth, floor, est.roundoff
 
 
 def generator_hessian_terms(t, model, theta, backend):
@@ -477,7 +489,8 @@ def _eval_fin_gradient(c, model, theta, backend):
     scale = float(np.linalg.norm(a) + np.linalg.norm(b))
     probe_gain = 1.0 if backend.full_vectors else float(np.linalg.norm(U, 2))
     floor = probe_gain * (backend.gradient_roundoff(left, mtheta) + abs(s1) * backend.gradient_roundoff(model, theta))
-    return residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth, floor
+    return (residual, scale, a_est.error + abs(s1) * b_est.error, a_est.nonsmooth or b_est.nonsmooth, floor,
+            a_est.roundoff + abs(s1) * b_est.roundoff)
 
 
 @evaluate.register(LossInvariance, Backend)

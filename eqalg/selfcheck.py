@@ -19,13 +19,13 @@ import time
 import numpy as np
 
 from .backends.finite_difference import FiniteDifference
-from .constraints import UNTRUSTED_ERROR_FRACTION, CheckResult
+from .constraints import NEAR_CRITICAL_REASON, UNTRUSTED_ERROR_FRACTION, CheckResult
 from .models.base import CountingModel, Model
 
 __all__ = ["derivative_checks"]
 
 
-def _row(label, equation, order, residual, scale, error, nonsmooth, counts, seconds, fd):
+def _row(label, equation, order, residual, scale, error, nonsmooth, counts, seconds, fd, roundoff=0.0):
     if nonsmooth or not np.isfinite(residual):
         passed, status, tol = None, "non-smooth", float("nan")
     else:
@@ -38,10 +38,13 @@ def _row(label, equation, order, residual, scale, error, nonsmooth, counts, seco
             passed, status = None, "inconclusive"
         else:
             passed, status = True, "holds"
+    reason = (NEAR_CRITICAL_REASON if status == "inconclusive"
+              and fd.safety * roundoff > UNTRUSTED_ERROR_FRACTION * scale else None)
     return CheckResult(transformation="(model derivatives)", kind="derivatives", constraint=f"{label}: {equation}",
                        label=label, order=order, backend=fd.name,
                        residual=float(residual), scale=float(scale), tolerance=tol, fd_error=float(error),
-                       passed=passed, status=status, evaluations=dict(counts), seconds=seconds, error=float(error))
+                       passed=passed, status=status, evaluations=dict(counts), seconds=seconds, error=float(error),
+                       reason=reason)
 
 
 def derivative_checks(model: Model, theta, fd: FiniteDifference | None = None) -> list:
@@ -81,7 +84,7 @@ def derivative_checks(model: Model, theta, fd: FiniteDifference | None = None) -
         scale = float(np.linalg.norm(analytic) + np.linalg.norm(est.value))
         error = est.error + g.error * float(np.linalg.norm(U, 2))
         out.append(_row("G1", "U^T g = d/ds L(theta + s u)", 1, residual, scale, error, est.nonsmooth,
-                        counting.counts, time.perf_counter() - start, fd))
+                        counting.counts, time.perf_counter() - start, fd, roundoff=est.roundoff))
     if model.has_hvp and model.has_gradient:
         counting = CountingModel(model)
         start = time.perf_counter()

@@ -242,3 +242,24 @@ def test_non_numeric_directions_and_points_are_shape_errors(bad):
     with pytest.raises(eqalg.errors.ShapeError, match="theta: expected a numeric"):
         m.gradient(bad)
     assert m.hvp(theta, [1] * 42).shape == (42,)          # integers are numbers
+
+
+def test_near_critical_inconclusive_checks_say_why(capsys):
+    """At a nearly converged rank-1 factorization ‖g‖ ≈ 1e-7: finite differences of L ≈ 0.2 cannot
+    certify first-order identities to 1e-4, and the result says that the loss round-off is the cause."""
+    from eqalg.cli import main
+    from eqalg.constraints import NEAR_CRITICAL_REASON
+    from eqalg.models.zoo import get_entry
+    assert main(["check", "--model", "matrix-factorization", "--rank", "1", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "inconclusive: the finite-difference error is the round-off of the loss values" in out
+    # the same checks at the initial point hold, without a reason (negative control of the reason)
+    entry = get_entry("matrix-factorization")
+    model = entry.build(eqalg.load_dataset(entry.default_data), rank=1)
+    theta = model.init_params(np.random.default_rng(0))
+    report = eqalg.check(model, theta, backend="finite-difference")
+    assert all(r.reason is None for r in report.checks) and report.ok
+    # richardson_central reports the round-off part of its error
+    value, err, roundoff = eqalg.backends.richardson_central(lambda s: 1.0 + 1e-9 * s, 1e-3, 3, full=True)
+    assert 0 < roundoff <= err and abs(value - 1e-9) <= err
+    assert NEAR_CRITICAL_REASON.startswith("the finite-difference error")

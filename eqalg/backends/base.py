@@ -46,12 +46,18 @@ class Estimate:
         trustworthy.
     step : float or None
         Largest finite-difference step used (in parameter-space norm), if any.
+    roundoff : float
+        The part of ``error`` that is the round-off of the differenced function values
+        (4ε·max|f|/h of :func:`~eqalg.backends.finite_difference.richardson_central`): a limit
+        set by the point (e.g. a gradient near a critical point, far below the loss over the
+        step), not by the choice of steps. 0 when not known.
     """
 
     value: object
     error: float = 0.0
     nonsmooth: bool = False
     step: float | None = None
+    roundoff: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ __all__ = ["FiniteDifference", "richardson_central"]
 _EPS = np.finfo(np.float64).eps
 
 
-def richardson_central(f, h: float, levels: int, max_levels: int | None = None, rtol: float = 0.0):
+def richardson_central(f, h: float, levels: int, max_levels: int | None = None, rtol: float = 0.0, *,
+                       full: bool = False):
     """Richardson-extrapolated central difference of f at 0, refined adaptively.
 
     Parameters
@@ -48,6 +49,8 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
         value's norm and still decreasing (default: ``levels``, no refinement).
     rtol : float
         Relative error target of the refinement.
+    full : bool
+        Also return the round-off bound of the chosen level (a third element).
 
     Returns
     -------
@@ -57,6 +60,8 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
     error : float
         Its absolute error estimate (norm): the larger of |T_{L,L} − T_{L,L−1}| (truncation) and
         the round-off bound 4ε · max|f| / h_L.
+    roundoff : float
+        With ``full``: that round-off bound alone.
     """
     max_levels = max(levels, max_levels or levels)
     table, best, mag = [], None, 0.0
@@ -75,13 +80,14 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
         size = size or np.sqrt(max(np.size(value), 1))
         # the same row one order lower: the usual (and still conservative) Richardson error estimate
         trunc = float(np.linalg.norm(np.ravel(value - row[-2]))) if i >= 1 else 0.0
-        err = max(trunc, 4.0 * _EPS * mag * size / hi)
+        roundoff = 4.0 * _EPS * mag * size / hi
+        err = max(trunc, roundoff)
         if best is not None and err >= best[1]:
             break                      # no longer improving: round-off dominates smaller steps
-        best = (value, err)
+        best = (value, err, roundoff)
         if err <= rtol * float(np.linalg.norm(np.ravel(value))):
             break
-    return best
+    return best if full else best[:2]
 
 
 @dataclass(frozen=True)
@@ -172,18 +178,19 @@ class FiniteDifference(Backend):
     def _along(self, model, theta, v, fn, curve=None, *, hessian: bool = False):
         """d/ds fn(c(s)) at s = 0 along c (the line θ + s v unless ``curve`` is given).
 
-        Returns (value, error, nonsmooth, h): Richardson over ``levels`` (``hvp_levels`` when
-        ``hessian``), refined up to ``max_levels`` (``hvp_max_levels``), from the largest
-        admissible step h (shrunk below the smooth radius along v).
+        Returns (value, error, nonsmooth, h, roundoff): Richardson over ``levels``
+        (``hvp_levels`` when ``hessian``), refined up to ``max_levels`` (``hvp_max_levels``), from
+        the largest admissible step h (shrunk below the smooth radius along v); ``roundoff`` is
+        the round-off part of the error (see :class:`~eqalg.backends.base.Estimate`).
         """
         h = self._base_step(theta, v, self.hvp_step if hessian else self.step)
         h, nonsmooth = self._admissible_step(model, theta, v, h, curve)
         if nonsmooth:
-            return None, float("inf"), True, h
+            return None, float("inf"), True, h, 0.0
         point = curve if curve is not None else (lambda s: theta + s * v)
         levels, top = (self.hvp_levels, self.hvp_max_levels) if hessian else (self.levels, self.max_levels)
-        value, err = richardson_central(lambda s: fn(point(s)), h, levels, top, self.target)
-        return value, err, False, h
+        value, err, roundoff = richardson_central(lambda s: fn(point(s)), h, levels, top, self.target, full=True)
+        return value, err, False, h, roundoff
 
     def _curve_estimate(self, model, theta, transformation, fn, shape):
         J = transformation.generator(theta)
@@ -193,11 +200,11 @@ class FiniteDifference(Backend):
         def curve(s):
             return transformation.curve(theta, s)
 
-        value, err, nonsmooth, h = self._along(model, theta, J, fn, curve)
+        value, err, nonsmooth, h, roundoff = self._along(model, theta, J, fn, curve)
         step = h * float(np.linalg.norm(J))
         if nonsmooth:
             return Estimate(np.full(shape, np.nan) if shape else float("nan"), float("inf"), True, step)
-        return Estimate(value if shape else float(value), err, False, step)
+        return Estimate(value if shape else float(value), err, False, step, roundoff)
 
     def _columns(self, model, theta, V, field, shape):
         """d/ds field(θ + s v) for each column v of V; ``field`` returns an Estimate whose error is
@@ -217,7 +224,7 @@ class FiniteDifference(Backend):
                 kinked.append(est.nonsmooth)
                 return est.value
 
-            val, err, nonsmooth, h = self._along(model, theta, v, fn, hessian=True)
+            val, err, nonsmooth, h, _ = self._along(model, theta, v, fn, hessian=True)
             if nonsmooth or any(kinked):
                 out[k] = np.nan
                 bad = True
@@ -234,25 +241,27 @@ class FiniteDifference(Backend):
         return self._curve_estimate(model, theta, transformation, model.loss, ())
 
     def _directional(self, model, theta, u):
-        value, err, nonsmooth, _ = self._along(model, theta, u, model.loss)
+        value, err, nonsmooth, _, roundoff = self._along(model, theta, u, model.loss)
         if nonsmooth:
-            return float("nan"), float("inf"), True
-        return float(value), err, False
+            return float("nan"), float("inf"), True, 0.0
+        return float(value), err, False, roundoff
 
     def gradient_projections(self, model, theta, U) -> Estimate:
         """Uᵀ g from directional derivatives of the loss along each column of U (2·levels losses each)."""
         U = np.asarray(U, dtype=float)
-        vals, errs, bad = [], [], False
+        vals, errs, rounds, bad = [], [], [], False
         for k in range(U.shape[1]):
             if not np.any(U[:, k]):
                 vals.append(0.0)
                 errs.append(0.0)
                 continue
-            v, e, ns = self._directional(model, theta, U[:, k])
+            v, e, ns, r = self._directional(model, theta, U[:, k])
             vals.append(v)
             errs.append(e)
+            rounds.append(r)
             bad |= ns
-        return Estimate(np.array(vals), float(np.linalg.norm(errs)), bad)
+        return Estimate(np.array(vals), float(np.linalg.norm(errs)), bad,
+                        roundoff=float(np.linalg.norm(rounds)) if rounds else 0.0)
 
     def gradient(self, model, theta) -> Estimate:
         """The model's gradient when it has one; else coordinatewise central differences of losses."""
@@ -290,7 +299,7 @@ class FiniteDifference(Backend):
         for k in range(V.shape[1]):
             if not np.any(V[:, k]):
                 continue
-            val, err, nonsmooth, _ = self._along(model, theta, V[:, k], model.output)
+            val, err, nonsmooth, _, _ = self._along(model, theta, V[:, k], model.output)
             out[k] = np.nan if nonsmooth else val
             errs.append(err)
             bad |= nonsmooth

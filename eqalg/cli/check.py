@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from ..backends.base import BACKEND_NAMES
+from ..constraints import NEAR_CRITICAL_REASON
 from ..datasets import DATASETS, load_dataset
 from ..datasets.csvfile import TASKS, csv_path_problem
 from ..dynamics import gradient_descent
@@ -405,7 +406,7 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
     report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _training_warnings(m, theta0, traj)
-                       + _trivial_warnings(report))
+                       + _trivial_warnings(report) + _near_critical_warnings(report))
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -519,6 +520,17 @@ def _trivial_warnings(report) -> list:
             out.append(f"{n} check(s) at the {point} point are trivial: the gradient is at its round-off level "
                        "there (a critical point to working precision), so first-order identities hold for any "
                        "transformation and controls cannot be decided by them")
+    return out
+
+
+def _near_critical_warnings(report) -> list:
+    """Explain inconclusive finite-difference checks whose error is the round-off of the loss values."""
+    out = []
+    for point in dict.fromkeys(r.point for r in report.checks):
+        n = sum(r.status == "inconclusive" and r.reason == NEAR_CRITICAL_REASON
+                for r in report.checks if r.point == point)
+        if n:
+            out.append(f"{n} finite-difference check(s) at the {point} point are inconclusive: {NEAR_CRITICAL_REASON}")
     return out
 
 
