@@ -307,8 +307,9 @@ def test_elements_of_groups_built_separately():
     assert G.index(H.generators[0]) == G.index(G.generators[0])
     assert G.subgroup([H.generators[0]]) == G.subgroup([G.generators[0]])
     assert alternating_group(3).is_normal_in(H) and alternating_group(3).is_subgroup_of(G)
-    with pytest.raises(GroupMismatchError):               # products need one group: build it first
-        _ = G.generators[0] @ H.generators[0]
+    assert G.generators[0] @ H.generators[1] == G.generators[0] @ G.generators[1]     # carried over
+    with pytest.raises(GroupMismatchError, match="unrelated"):  # H's element leaves G's point domain
+        _ = G.generators[0] @ hyperoctahedral_group(3).generators[-1]
     S4 = symmetric_group(4)                               # another degree: not a member, never equal
     assert S4.generators[0] not in G and [1, 0, 2, 3] not in G
     with pytest.raises(GroupMismatchError, match="another space"):

@@ -186,8 +186,9 @@ class GroupElement:
 
     Equality and ``hash`` use one canonical form: the exact (perm, signs) arrays of a signed
     permutation, or the rounded matrix key (tolerance ``group.tol``) of a matrix element.
-    Elements of different groups built on different point domains cannot be multiplied
-    (:class:`GroupMismatchError`); subgroups share their parent's domain.
+    An element of a separately built group is carried over to this one's point domain through
+    its natural form; elements of unrelated groups (one maps outside the other's domain) cannot
+    be multiplied (:class:`GroupMismatchError`); subgroups share their parent's domain.
     """
 
     __slots__ = ("_group", "_row", "_key")
@@ -267,15 +268,21 @@ class GroupElement:
         return self.matrix @ x
 
     def _other(self, other):
-        if self._group._domain is not other._group._domain:
-            raise GroupMismatchError("elements of different groups (different point domains); build a common "
-                                     "group with FiniteGroup([...]) first")
-        return self._group if self._group is other._group else self._group._domain.root
+        """(group of the product, other's row on this element's point domain)."""
+        dom = self._group._domain
+        if dom is other._group._domain:
+            return (self._group if self._group is other._group else dom.root), other._row
+        try:        # an element of a separately built group: carried over through its natural form
+            return dom.root, row_in(dom, other, "other", self._group.name)
+        except (GroupMismatchError, InvalidValueError, ShapeError):
+            raise GroupMismatchError(f"elements of unrelated groups ({self._group.name}, {other._group.name}: the "
+                                     "second maps outside the first one's point domain); build a common group "
+                                     "with FiniteGroup([...]) first") from None
 
     def __matmul__(self, other):
         if isinstance(other, GroupElement):
-            grp = self._other(other)
-            return GroupElement(grp, readonly(compose_rows(self._row, other._row)))
+            grp, row = self._other(other)
+            return GroupElement(grp, readonly(compose_rows(self._row, row)))
         if isinstance(other, (np.ndarray, list, tuple)):
             return self._natural_act(other)
         return NotImplemented
