@@ -18,6 +18,15 @@ writes ``benchmarks/results/bench_models.json``.
 On a shared machine, ``--runs R`` repeats every timing R times (whole passes over all cases)
 and keeps the fastest: other processes only ever slow a measurement down.
 
+Why the batched target is missed by data-bound dense networks and attention: batching shares
+only the forward pass (and the loss curvature) between directions. A dense network's R-operator
+needs, per direction, the same two (N, n₀) × (n₀, n₁) products with the data as a single HVP's
+R-passes (R-forward X δW₁ᵀ, R-backward R{δ₁}ᵀX), against three for a single HVP (forward
+included): 2/3 of its matrix-product work, plus the element-wise passes over (N, n) arrays that
+memory bandwidth bounds in both. Measured 0.5–0.7 on 2 cores. Models whose per-direction work
+avoids the data reach the target: SoftmaxRegression (one product for all k directions, 0.21)
+and DeepLinear (through Σ = XᵀX/N, 0.23).
+
 Usage: ``python benchmarks/bench_models.py [--quick] [--k 32] [--runs R] [--max-params N]``
 """
 
