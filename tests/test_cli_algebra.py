@@ -15,7 +15,9 @@ def run(argv, tmp_path, capsys):
     path = tmp_path / "out.json"
     code = main(["algebra", *argv, *FAST, "--json", str(path)])
     out = capsys.readouterr()
-    return code, json.loads(path.read_text()) if code == 0 else None, out
+    # strict JSON: NaN / Infinity are not JSON (an exact closure's gap was written as Infinity)
+    strict = {"parse_constant": lambda c: (_ for _ in ()).throw(ValueError(f"non-JSON constant {c}"))}
+    return code, json.loads(path.read_text(), **strict) if code == 0 else None, out
 
 
 def test_matrix_factorization_preset(tmp_path, capsys):

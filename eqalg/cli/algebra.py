@@ -31,6 +31,7 @@ from ..models.mlp import TwoLayerMLP
 from ..models.softmax import SoftmaxRegression
 from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conserved_quantities
 from ..predictions.counting import conservation_law_count
+from ..report import _json_safe
 from ..transforms._closure import pattern_size
 from ..transforms.lie import LieAlgebra
 from .check import (check_not_diverged, check_weight_decay, json_path, nonnegative_float, positive_float,
@@ -473,6 +474,7 @@ def run_algebra(args) -> int:
     if args.json:
         def write(path):
             with open(path, "w", encoding="utf-8") as fh:
-                json.dump(r, fh, indent=2, allow_nan=True)
+                # strict JSON (NaN/Infinity are not JSON): non-finite numbers become null, as in eqalg check
+                json.dump(_json_safe(r), fh, indent=2, allow_nan=False)
         write_output("--json", args.json, write)
     return 0
