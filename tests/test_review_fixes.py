@@ -250,9 +250,14 @@ def test_near_critical_inconclusive_checks_say_why(capsys):
     from eqalg.cli import main
     from eqalg.constraints import NEAR_CRITICAL_REASON
     from eqalg.models.zoo import get_entry
-    assert main(["check", "--model", "matrix-factorization", "--rank", "1", "--quiet"]) == 1
+    assert main(["check", "--model", "matrix-factorization", "--rank", "1", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "inconclusive: the finite-difference error is the round-off of the loss values" in out
+    assert "decided as expected by the analytic backend" in out and "2 inconclusive" in out
+    # negative control: without the analytic backend nothing decides flip[0]/D1 there: the run fails
+    assert main(["check", "--model", "matrix-factorization", "--rank", "1", "--quiet",
+                 "--backend", "finite-difference"]) == 1
+    capsys.readouterr()
     # the same checks at the initial point hold, without a reason (negative control of the reason)
     entry = get_entry("matrix-factorization")
     model = entry.build(eqalg.load_dataset(entry.default_data), rank=1)
