@@ -308,8 +308,11 @@ def test_elements_of_groups_built_separately():
     assert G.subgroup([H.generators[0]]) == G.subgroup([G.generators[0]])
     assert alternating_group(3).is_normal_in(H) and alternating_group(3).is_subgroup_of(G)
     assert G.generators[0] @ H.generators[1] == G.generators[0] @ G.generators[1]     # carried over
-    with pytest.raises(GroupMismatchError, match="unrelated"):  # H's element leaves G's point domain
-        _ = G.generators[0] @ hyperoctahedral_group(3).generators[-1]
+    c, s_ = np.cos(2 * np.pi / 3), np.sin(2 * np.pi / 3)         # a 3-fold rotation: in neither group's domain
+    rot = FiniteGroup([np.array([[c, -s_, 0], [s_, c, 0], [0, 0, 1]])])
+    with pytest.raises(GroupMismatchError, match="unrelated"):
+        _ = G.generators[0] @ rot.generators[0]
+    assert (G.generators[0] @ hyperoctahedral_group(3).generators[-1]).group.order == 48   # S3 ⊂ B3
     S4 = symmetric_group(4)                               # another degree: not a member, never equal
     assert S4.generators[0] not in G and [1, 0, 2, 3] not in G
     with pytest.raises(GroupMismatchError, match="another space"):
@@ -600,3 +603,37 @@ def test_extending_a_level_equals_rebuilding_it():
     U = lv.U.copy()
     lv.extend(np.roll(np.arange(m), 2).astype(dtype), m, dtype)
     assert np.array_equal(lv.U, U) and len(lv.gens) == 2
+
+
+def _rot2(a):
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
+def test_matrix_and_signed_groups_built_separately():
+    """Matrix groups whose elements are signed permutations up to round-off (cos(π/2) ≈ 6e-17) are
+    the same maps as signed-permutation groups: equality both ways, subgroups, membership, products."""
+    B2, F = hyperoctahedral_group(2), np.diag([1.0, -1.0])
+    M = FiniteGroup([_rot2(np.pi / 2), F])
+    assert B2 == M and M == B2 and M.is_subgroup_of(B2) and len({M, B2}) == 1
+    assert M.generators[0] in B2 and B2.subgroup([M.generators[0]]).order == 4
+    assert B2.index(M.generators[0]) == B2.index((np.array([1, 0]), np.array([-1, 1])))
+    Rz = np.array([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]]) + 1e-17
+    Rx = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]) - 1e-17
+    cube = FiniteGroup([Rz, Rx])
+    assert cube.order == 24 and cube.is_subgroup_of(hyperoctahedral_group(3))
+    assert not cube.is_normal_in(hyperoctahedral_group(3)) is None     # decided, not an error
+    # negative control: rotations by π/3 are not signed permutations
+    C6 = FiniteGroup([_rot2(np.pi / 3)])
+    assert not C6.is_subgroup_of(B2) and C6 != B2 and _rot2(np.pi / 3) not in B2
+
+
+def test_products_of_elements_of_separately_built_groups_are_labelled_by_a_group_containing_them():
+    A4, S4 = alternating_group(4), symmetric_group(4)
+    p = A4.generators[0] @ S4.generators[0]                 # odd: not in A4
+    assert p in p.group and p.group == S4 and p.order == 2
+    S3, B3 = symmetric_group(3), hyperoctahedral_group(3)
+    for a, b in ((S3.generators[0], B3.generators[-1]), (B3.generators[-1], S3.generators[0])):
+        q = a @ b
+        assert q.group == B3 and q in B3
+    with pytest.raises(GroupMismatchError, match="neither group contains"):
+        _ = S3.generators[0] @ S4.generators[0]

@@ -25,7 +25,7 @@ from .stabchain import compose_rows, invert_rows, readonly
 if TYPE_CHECKING:   # pragma: no cover - annotations only
     from .finite import FiniteGroup
 
-__all__ = ["GroupElement", "ElementList", "GroupMismatchError", "parse_generators", "row_in"]
+__all__ = ["GroupElement", "ElementList", "GroupMismatchError", "parse_generators", "row_in", "signed_form"]
 
 
 class GroupMismatchError(SpaceMismatchError):
@@ -146,6 +146,22 @@ def _to_matrix(parsed):
     return m
 
 
+def signed_form(mats, tol: float = 1e-9):
+    """Gather arrays (perms, signs) of (N, d, d) matrices that are signed permutations within
+    ``tol`` (entrywise, e.g. rotations by π/2 built from cos/sin), else (None, None)."""
+    mats = np.asarray(mats, dtype=np.float64)
+    rounded = np.rint(mats)
+    if np.abs(mats - rounded).max(initial=0.0) > tol:
+        return None, None
+    perms = np.argmax(np.abs(rounded), axis=2)
+    signs = np.take_along_axis(rounded, perms[..., None], axis=2)[..., 0]
+    rebuilt = np.zeros_like(rounded)
+    np.put_along_axis(rebuilt, perms[..., None], signs[..., None], axis=2)
+    if not (np.array_equal(np.abs(signs), np.ones_like(signs)) and np.array_equal(rebuilt, rounded)):
+        return None, None
+    return perms, signs.astype(np.int8)
+
+
 def row_in(dom, g, name="g", group_name="the group") -> np.ndarray:
     """The row of ``g`` (an element of a group on ``dom`` or a convertible value) in domain ``dom``.
 
@@ -170,8 +186,12 @@ def row_in(dom, g, name="g", group_name="the group") -> np.ndarray:
     if d != dom.d:
         raise ShapeError(f"{name}: expected degree {dom.d}, got {d}")
     if dom.kind == "signed":
-        if kind != "signed":
-            raise InvalidValueError(f"{name}: expected a signed permutation for {group_name}")
+        if kind != "signed":       # a matrix that is a signed permutation (within the matrix group's tol)
+            tol = g._group._domain.tol if isinstance(g, GroupElement) and g._group._domain.tol else 1e-9
+            perms, signs = signed_form(data[None], tol)
+            if perms is None:
+                raise InvalidValueError(f"{name}: expected a signed permutation for {group_name}")
+            return dom.rows_from_signed(perms, signs, name)[0]
         return dom.rows_from_signed(data[0][None], data[1][None], name)[0]
     return dom.rows_from_matrices(_to_matrix((kind, d, data, None))[None], name)[0]
 
@@ -267,22 +287,32 @@ class GroupElement:
             return s * x[p] if x.ndim == 1 else s[:, None] * x[p]
         return self.matrix @ x
 
-    def _other(self, other):
-        """(group of the product, other's row on this element's point domain)."""
-        dom = self._group._domain
-        if dom is other._group._domain:
-            return (self._group if self._group is other._group else dom.root), other._row
-        try:        # an element of a separately built group: carried over through its natural form
-            return dom.root, row_in(dom, other, "other", self._group.name)
-        except (GroupMismatchError, InvalidValueError, ShapeError):
-            raise GroupMismatchError(f"elements of unrelated groups ({self._group.name}, {other._group.name}: the "
-                                     "second maps outside the first one's point domain); build a common group "
-                                     "with FiniteGroup([...]) first") from None
+    def _pair(self, other):
+        """(group of the product, row of self, row of other) on one point domain.
+
+        Elements of one domain compose there; an element of a separately built group is carried
+        over (natural form) into the other factor's domain when that domain's whole group
+        contains it, which then labels the product.
+        """
+        dom, odom = self._group._domain, other._group._domain
+        if dom is odom:
+            return (self._group if self._group is other._group else dom.root), self._row, other._row
+        for target, a, b in ((dom, self, other), (odom, other, self)):
+            try:        # carry b into a's domain
+                row = row_in(target, b, "other", a._group.name)
+            except (GroupMismatchError, InvalidValueError, ShapeError):
+                continue
+            if bool(target.root._chain.contains(row[None])[0]):
+                rows = (self._row, row) if a is self else (row, other._row)
+                return target.root, rows[0], rows[1]
+        raise GroupMismatchError(f"elements of unrelated groups ({self._group.name} of degree {dom.d}, "
+                                 f"{other._group.name} of degree {odom.d}): neither group contains the other's "
+                                 "element; build a common group with FiniteGroup([...]) first")
 
     def __matmul__(self, other):
         if isinstance(other, GroupElement):
-            grp, row = self._other(other)
-            return GroupElement(grp, readonly(compose_rows(self._row, row)))
+            grp, a, b = self._pair(other)
+            return GroupElement(grp, readonly(compose_rows(a, b)))
         if isinstance(other, (np.ndarray, list, tuple)):
             return self._natural_act(other)
         return NotImplemented
