@@ -259,3 +259,16 @@ def test_csv_task_mismatch_suggests_task_option(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "needs a classification data set" in err and "--task classification" in err
     assert main(["check", "--model", "softmax", "--data", str(path), "--task", "classification", "--quiet"]) == 0
+
+
+def test_csv_numeric_labels_read_as_regression_are_flagged(tmp_path, capsys):
+    path = tmp_path / "labels.csv"
+    path.write_text("a,b,y\n1,2,0\n2,3,1\n3,1,0\n4,4,0\n5,2,0\n6,1,1\n")
+    main(["check", "--data", str(path), "--quiet"])
+    assert "has only 2 distinct values in 6 rows and was read as regression" in capsys.readouterr().out
+    main(["check", "--data", str(path), "--quiet", "--task", "regression"])     # the user chose it: no warning
+    assert "distinct values" not in capsys.readouterr().out
+    cont = tmp_path / "continuous.csv"                                            # negative control
+    cont.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{0.37 * i * i}\n" for i in range(12)))
+    main(["check", "--data", str(cont), "--quiet"])
+    assert "distinct values" not in capsys.readouterr().out

@@ -405,8 +405,9 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     check_not_diverged(traj.losses, lr, weight_decay)
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
-    report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _training_warnings(m, theta0, traj)
-                       + _trivial_warnings(report) + _near_critical_warnings(report))
+    report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _label_warnings(ds, task)
+                       + _training_warnings(m, theta0, traj) + _trivial_warnings(report)
+                       + _near_critical_warnings(report))
     report.model = m.describe()
     report.data = ds.describe()
     report.training = {"optimizer": "gradient descent (full batch)", "steps": steps, "lr": lr,
@@ -459,6 +460,17 @@ def _check_classes(ds) -> None:
                             f"{ds.meta['path']!r} would make {len(counts)} classes of a single sample each (all "
                             f"{ds.n_samples} {'values' if numeric else 'labels'} are distinct), from which nothing "
                             f"can be learned; {advice}")
+
+
+def _label_warnings(ds, task) -> list:
+    """Say when a CSV target read as regression (--task auto) looks like class labels: few distinct values."""
+    if task != "auto" or ds.task != "regression" or "path" not in ds.meta or ds.Y.shape[1] != 1:
+        return []
+    levels = np.unique(ds.Y[:, 0]).size            # standardizing keeps the number of distinct values
+    if levels > 10 or ds.n_samples < 3 * levels:
+        return []
+    return [f"the target column {ds.meta['target']!r} has only {levels} distinct values in {ds.n_samples} rows and "
+            "was read as regression (numeric targets are; --task classification reads them as class labels)"]
 
 
 def _class_warnings(ds) -> list:
