@@ -637,3 +637,18 @@ def test_products_of_elements_of_separately_built_groups_are_labelled_by_a_group
         assert q.group == B3 and q in B3
     with pytest.raises(GroupMismatchError, match="neither group contains"):
         _ = S3.generators[0] @ S4.generators[0]
+
+
+def test_elements_with_the_same_matrix_are_equal_across_group_kinds():
+    B2 = hyperoctahedral_group(2)
+    R4 = FiniteGroup([_rot2(np.pi / 2)])                   # matrices with round-off (cos(π/2) ≈ 6e-17)
+    a = R4.generators[0]
+    e = B2.elements[B2.index(a)]
+    assert a == e and hash(a) == hash(e) and R4.identity == B2.identity
+    assert set(R4.elements) <= set(B2.elements)
+    S3 = symmetric_group(3)
+    M = FiniteGroup([g.matrix for g in S3.generators], tol=1e-6)
+    assert S3 == M and {g for g in S3.elements} == {g for g in M.elements}
+    # negative control: a rotation by π/3 is not a signed permutation and equals none of B2
+    r = FiniteGroup([_rot2(np.pi / 3)]).generators[0]
+    assert all(r != g for g in B2.elements)

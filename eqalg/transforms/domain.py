@@ -31,7 +31,7 @@ from ..errors import GroupTooLargeError, InvalidValueError
 from ..space import ParameterSpace
 from .stabchain import row_dtype
 
-__all__ = ["Domain", "signed_domain", "matrix_domain", "finite_order"]
+__all__ = ["Domain", "signed_domain", "matrix_domain", "finite_order", "signed_form"]
 
 _OFFSET = 0.3819660112501051   # 2 - golden ratio
 
@@ -107,11 +107,37 @@ class Domain:
         return self.vectors[r]
 
     def key(self, row) -> tuple:
-        """Canonical key of one element (equal maps ⇔ equal keys within a kind)."""
+        """Canonical key of one element: equal maps have equal keys across groups and kinds.
+
+        Signed permutations — also matrix elements that are signed permutations within ``tol`` —
+        are keyed exactly by (perm, signs); other matrices by their entries rounded to the
+        group's ``tol`` (so two such elements compare equal only at equal tolerances).
+        """
         if self.kind == "signed":
             p, s = self.signed(row)
-            return ("signed", self.d, p.astype(np.int64).tobytes(), s.astype(np.int8).tobytes())
-        return ("matrix", self.d, np.floor(self.matrices(row) / self.tol + _OFFSET).astype(np.int64).tobytes())
+        else:
+            M = self.matrices(row)
+            p, s = signed_form(M[None], self.tol)
+            if p is None:
+                return ("matrix", self.d, np.floor(M / self.tol + _OFFSET).astype(np.int64).tobytes())
+            p, s = p[0], s[0]
+        return ("signed", self.d, p.astype(np.int64).tobytes(), s.astype(np.int8).tobytes())
+
+
+def signed_form(mats, tol: float = 1e-9):
+    """Gather arrays (perms, signs) of (N, d, d) matrices that are signed permutations within
+    ``tol`` (entrywise, e.g. rotations by π/2 built from cos/sin), else (None, None)."""
+    mats = np.asarray(mats, dtype=np.float64)
+    rounded = np.rint(mats)
+    if np.abs(mats - rounded).max(initial=0.0) > tol:
+        return None, None
+    perms = np.argmax(np.abs(rounded), axis=2)
+    signs = np.take_along_axis(rounded, perms[..., None], axis=2)[..., 0]
+    rebuilt = np.zeros_like(rounded)
+    np.put_along_axis(rebuilt, perms[..., None], signs[..., None], axis=2)
+    if not (np.array_equal(np.abs(signs), np.ones_like(signs)) and np.array_equal(rebuilt, rounded)):
+        return None, None
+    return perms, signs.astype(np.int8)
 
 
 def _keys(W, tol):

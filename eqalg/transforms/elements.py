@@ -19,7 +19,7 @@ from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatc
 from ..space import ParameterSpace
 from .base import act, compose, inverse, power
 from .discrete import MatrixMap, SignedPermutation
-from .domain import matrix_domain, signed_domain
+from .domain import matrix_domain, signed_domain, signed_form
 from .stabchain import compose_rows, invert_rows, readonly
 
 if TYPE_CHECKING:   # pragma: no cover - annotations only
@@ -146,22 +146,6 @@ def _to_matrix(parsed):
     return m
 
 
-def signed_form(mats, tol: float = 1e-9):
-    """Gather arrays (perms, signs) of (N, d, d) matrices that are signed permutations within
-    ``tol`` (entrywise, e.g. rotations by π/2 built from cos/sin), else (None, None)."""
-    mats = np.asarray(mats, dtype=np.float64)
-    rounded = np.rint(mats)
-    if np.abs(mats - rounded).max(initial=0.0) > tol:
-        return None, None
-    perms = np.argmax(np.abs(rounded), axis=2)
-    signs = np.take_along_axis(rounded, perms[..., None], axis=2)[..., 0]
-    rebuilt = np.zeros_like(rounded)
-    np.put_along_axis(rebuilt, perms[..., None], signs[..., None], axis=2)
-    if not (np.array_equal(np.abs(signs), np.ones_like(signs)) and np.array_equal(rebuilt, rounded)):
-        return None, None
-    return perms, signs.astype(np.int8)
-
-
 def row_in(dom, g, name="g", group_name="the group") -> np.ndarray:
     """The row of ``g`` (an element of a group on ``dom`` or a convertible value) in domain ``dom``.
 
@@ -204,8 +188,9 @@ class GroupElement:
     constructing them. ``g @ h`` is the product (h applied first), ``g @ x`` the natural action
     on a vector x ∈ R^d, ``g ** k`` a power, ``g.inverse()`` the inverse.
 
-    Equality and ``hash`` use one canonical form: the exact (perm, signs) arrays of a signed
-    permutation, or the rounded matrix key (tolerance ``group.tol``) of a matrix element.
+    Equality and ``hash`` use one canonical form across groups and kinds: the exact (perm, signs)
+    arrays of a signed permutation (also of a matrix element that is one within ``group.tol``),
+    else the matrix rounded to ``group.tol`` (equal only between groups of equal tolerance).
     An element of a separately built group is carried over to this one's point domain through
     its natural form; elements of unrelated groups (one maps outside the other's domain) cannot
     be multiplied (:class:`GroupMismatchError`); subgroups share their parent's domain.
