@@ -230,10 +230,6 @@ def _run_gd(model, theta, lr, steps, weight_decay, quantities):
                 batch.record(theta, g, lr, weight_decay)
         for i in rest:
             q = quantities[i]
-            fast = getattr(q, "_record", None)
-            if fast is not None:
-                values[i, k], magnitudes[i, k], increments[i, k] = fast(theta, g, lr, weight_decay)
-                continue
             values[i, k] = q.value(theta)
             magnitudes[i, k] = _magnitude(q, theta, values[i, k])
             increments[i, k] = q.step_increment(theta, g, lr, weight_decay)

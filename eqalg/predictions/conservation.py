@@ -38,6 +38,16 @@ __all__ = ["QuadraticQuantity", "LinearQuantity", "AffineQuantity", "conserved_q
            "RateLawQuantity", "rate_law_quantity", "homogeneity_norm_law", "QuantityBatch"]
 
 
+def _t1_increment(q, gsg, lr: float, weight_decay: float):
+    """(T1): Q(θ⁺) − Q(θ) = ((1 − ηλ)² − 1) Q(θ) + ½η² ĝᵀSĝ, from Q(θ) and ĝᵀSĝ (scalars or arrays)."""
+    return ((1.0 - lr * weight_decay) ** 2 - 1.0) * q + 0.5 * lr * lr * gsg
+
+
+def _t2_increment(c, lr: float, weight_decay: float):
+    """(T2): C(θ⁺) − C(θ) = −ηλ C(θ) (the gradient term vanishes by (L7))."""
+    return -lr * weight_decay * c
+
+
 @dataclass(frozen=True, eq=False)
 class QuadraticQuantity:
     """Q(θ) = ½ θᵀ S θ for the symmetric matrix S of a linear symmetry generator.
@@ -69,15 +79,6 @@ class QuadraticQuantity:
         """½|θ|ᵀ|S||θ|: the size of the terms of Q, the scale of its floating-point round-off."""
         return self.generator.abs_quadratic_form(theta)
 
-    def _record(self, theta, g, lr, weight_decay):
-        # (value, magnitude, predicted increment) in one pass, for a validated θ (training loops)
-        A = self.generator
-        q = A._quadratic(theta)
-        return q, A._abs_quadratic(theta), self._increment(q, g, lr, weight_decay)
-
-    def _increment(self, q, g, lr, weight_decay) -> float:
-        return ((1.0 - lr * weight_decay) ** 2 - 1.0) * q + 0.5 * lr * lr * float(g @ self.generator.apply(g))
-
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted Q(θ⁺) − Q(θ) for θ⁺ = θ − lr (g + weight_decay θ), by (T1).
 
@@ -87,7 +88,7 @@ class QuadraticQuantity:
             The iterate and the (minibatch) loss gradient at it, without the weight-decay term.
         lr, weight_decay : float
         """
-        return self._increment(self.value(theta), g, lr, weight_decay)
+        return _t1_increment(self.value(theta), float(g @ self.generator.apply(g)), lr, weight_decay)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +109,7 @@ class LinearQuantity:
 
     def step_increment(self, theta, g, lr: float, weight_decay: float = 0.0) -> float:
         """Predicted C(θ⁺) − C(θ) = −ηλ C(θ) (the gradient term vanishes by (L7))."""
-        return -lr * weight_decay * self.value(theta)
+        return _t2_increment(self.value(theta), lr, weight_decay)
 
 
 class QuantityBatch:
@@ -159,8 +160,8 @@ class QuantityBatch:
         v, m = self.values(theta)
         inc = np.empty_like(v)
         nq = self._quad.size
-        inc[:nq] = ((1.0 - lr * weight_decay) ** 2 - 1.0) * v[:nq] + 0.5 * lr * lr * self._quadratic(g, self._vals)
-        inc[nq:] = -lr * weight_decay * v[nq:]
+        inc[:nq] = _t1_increment(v[:nq], self._quadratic(g, self._vals), lr, weight_decay)
+        inc[nq:] = _t2_increment(v[nq:], lr, weight_decay)
         return v, m, inc
 
 
