@@ -25,7 +25,7 @@ from .stabchain import compose_rows, invert_rows, readonly
 if TYPE_CHECKING:   # pragma: no cover - annotations only
     from .finite import FiniteGroup
 
-__all__ = ["GroupElement", "ElementList", "GroupMismatchError", "parse_generators", "row_in", "signed_form"]
+__all__ = ["GroupElement", "ElementList", "GroupMismatchError", "parse_generators", "row_in"]
 
 
 class GroupMismatchError(SpaceMismatchError):

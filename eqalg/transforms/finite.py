@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import EqalgError, GroupTooLargeError, InvalidValueError, check_positive
 from ..space import ParameterSpace
 from .domain import Domain
-from .elements import ElementList, GroupElement, GroupMismatchError, parse_generators, row_in, signed_form
+from .elements import ElementList, GroupElement, GroupMismatchError, parse_generators, row_in
 from .stabchain import compose_rows, invert_rows, readonly, schreier_sims
 
 __all__ = ["FiniteGroup", "GroupElement", "ElementList", "ConjugacyClass", "GroupMismatchError",
@@ -552,9 +552,9 @@ class FiniteGroup:
         GroupMismatchError
             H acts on another space.
         """
-        H2 = H._on_domain_of(self) if isinstance(H, FiniteGroup) else None
         if not isinstance(H, FiniteGroup):
             raise InvalidValueError(f"{name}: expected a FiniteGroup (a subgroup of {self.name}), got {type(H).__name__}")
+        H2 = H._on_domain_of(self)
         if H2 is None or not bool(self._chain.contains(H2._gen_rows).all()):
             raise InvalidValueError(f"{name}: {H.name} is not a subgroup of {self.name}")
         return H2
@@ -571,20 +571,11 @@ class FiniteGroup:
         if mine.d != theirs.d or mine.space != theirs.space:
             raise GroupMismatchError(f"{self.name} (degree {mine.d}) and {other.name} (degree {theirs.d}) act on "
                                      f"different spaces")
-        gens = self._gen_rows
-        try:
-            if theirs.kind == "signed":
-                if mine.kind == "signed":
-                    perms, signs = mine.signed(gens)
-                else:
-                    perms, signs = signed_form(mine.matrices(gens), mine.tol)
-                    if perms is None:
-                        return None
-                rows = theirs.rows_from_signed(perms, signs)
-            else:
-                rows = theirs.rows_from_matrices(mine.matrices(gens))
+        try:            # each generator carried over as one element is (row_in, natural form)
+            rows = [row_in(theirs, GroupElement(self, r), "generators", other.name) for r in self._gen_rows]
         except InvalidValueError:
             return None
+        rows = np.array(rows, dtype=theirs.dtype).reshape(-1, theirs.m)
         return FiniteGroup._make(theirs, rows, self._max_order, self._name, order=self.order)
 
     def cosets(self, H: "FiniteGroup", side: str = "left") -> list:
