@@ -388,35 +388,42 @@ NEAR_CRITICAL_REASON = ("the finite-difference error is the round-off of the los
                         "the analytic backend decides it")
 
 
+def judge(residual, scale, error, tol, safety, floor=0.0, roundoff=0.0) -> tuple:
+    """(passed, status, reason) of a smooth check: the status rules of :class:`CheckResult`.
+
+    ``floor`` is the part of ``error`` due to round-off of the model's gradient at θ, ``roundoff``
+    the part due to round-off of differenced loss values (see :func:`evaluate`).
+    """
+    if scale == 0 and residual == 0:
+        return True, "trivial", None
+    if residual <= tol and scale <= safety * error:
+        # every term is at the level of the backend's own error (e.g. g at a critical point)
+        return True, "trivial", None
+    if residual > tol:
+        # beyond even the error allowance: a violation, whatever the size of the error
+        return False, "violated", None
+    if safety * floor > UNTRUSTED_ERROR_FRACTION * scale:
+        # the point itself limits the precision (g at round-off level: near a critical point)
+        return True, "trivial", None
+    if safety * error > UNTRUSTED_ERROR_FRACTION * scale:
+        # within tolerance only thanks to a large error estimate: cannot certify "holds"
+        near = safety * roundoff > UNTRUSTED_ERROR_FRACTION * scale
+        return None, "inconclusive", NEAR_CRITICAL_REASON if near else None
+    return True, "holds", None
+
+
 def _result(c, backend, residual, scale, error, nonsmooth, counts, seconds, floor=0.0, roundoff=0.0) -> CheckResult:
     t = c.transformation
     fd_error = float(error) if backend.name != "analytic" else None
     if nonsmooth or not (np.isfinite(residual) and np.isfinite(scale)):
-        passed, status, tol = None, "non-smooth", float("nan")
+        passed, status, tol, reason = None, "non-smooth", float("nan"), None
     else:
         if isinstance(c, LossInvariance):
             # loss values only, no derivatives: every backend judges them alike
             tol = float(backend.loss_rtol * scale + backend.safety * error)
         else:
             tol = float(backend.tolerance(scale, error))
-        if scale == 0 and residual == 0:
-            passed, status = True, "trivial"
-        elif residual <= tol and scale <= backend.safety * error:
-            # every term is at the level of the backend's own error (e.g. g at a critical point)
-            passed, status = True, "trivial"
-        elif residual > tol:
-            # beyond even the error allowance: a violation, whatever the size of the error
-            passed, status = False, "violated"
-        elif backend.safety * floor > UNTRUSTED_ERROR_FRACTION * scale:
-            # the point itself limits the precision (g at round-off level: near a critical point)
-            passed, status = True, "trivial"
-        elif backend.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
-            # within tolerance only thanks to a large error estimate: cannot certify "holds"
-            passed, status = None, "inconclusive"
-        else:
-            passed, status = True, "holds"
-    reason = (NEAR_CRITICAL_REASON if status == "inconclusive"
-              and backend.safety * roundoff > UNTRUSTED_ERROR_FRACTION * scale else None)
+        passed, status, reason = judge(residual, scale, error, tol, backend.safety, floor, roundoff)
     kind = t.kind if t.is_symmetry else "equivariance"
     return CheckResult(transformation=t.name, kind=kind, constraint=c.name, label=c.label, order=c.order,
                        backend=backend.name, residual=float(residual), scale=float(scale), tolerance=tol,

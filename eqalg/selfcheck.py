@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from .backends.finite_difference import FiniteDifference
-from .constraints import NEAR_CRITICAL_REASON, UNTRUSTED_ERROR_FRACTION, CheckResult
+from .constraints import CheckResult, judge
 from .models.base import CountingModel, Model
 
 __all__ = ["derivative_checks"]
@@ -27,19 +27,10 @@ __all__ = ["derivative_checks"]
 
 def _row(label, equation, order, residual, scale, error, nonsmooth, counts, seconds, fd, roundoff=0.0):
     if nonsmooth or not np.isfinite(residual):
-        passed, status, tol = None, "non-smooth", float("nan")
+        passed, status, tol, reason = None, "non-smooth", float("nan"), None
     else:
         tol = float(fd.tolerance(scale, error))
-        if residual <= tol and scale <= fd.safety * error:
-            passed, status = True, "trivial"          # both sides at round-off level (a critical point)
-        elif residual > tol:
-            passed, status = False, "violated"
-        elif fd.safety * error > UNTRUSTED_ERROR_FRACTION * scale:
-            passed, status = None, "inconclusive"
-        else:
-            passed, status = True, "holds"
-    reason = (NEAR_CRITICAL_REASON if status == "inconclusive"
-              and fd.safety * roundoff > UNTRUSTED_ERROR_FRACTION * scale else None)
+        passed, status, reason = judge(residual, scale, error, tol, fd.safety, roundoff=roundoff)
     return CheckResult(transformation="(model derivatives)", kind="derivatives", constraint=f"{label}: {equation}",
                        label=label, order=order, backend=fd.name,
                        residual=float(residual), scale=float(scale), tolerance=tol, fd_error=float(error),

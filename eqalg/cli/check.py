@@ -523,30 +523,31 @@ def _training_warnings(model, theta0, traj) -> list:
     return out
 
 
+def _count_by_point(report, keep) -> dict:
+    """{point: number of its checks for which keep(check) holds}, points in report order, zeros left out."""
+    counts = {}
+    for r in report.checks:
+        if keep(r):
+            counts[r.point] = counts.get(r.point, 0) + 1
+    return counts
+
+
 def _trivial_warnings(report) -> list:
     """Say where checks were trivial: both sides at round-off level (usually a near-critical point)."""
-    out = []
-    for point in dict.fromkeys(r.point for r in report.checks):
-        n = sum(r.status == "trivial" for r in report.checks if r.point == point)
-        if n:
-            out.append(f"{n} check(s) at the {point} point are trivial: the gradient is at its round-off level "
-                       "there (a critical point to working precision), so first-order identities hold for any "
-                       "transformation and controls cannot be decided by them")
-    return out
+    return [f"{n} check(s) at the {point} point are trivial: the gradient is at its round-off level "
+            "there (a critical point to working precision), so first-order identities hold for any "
+            "transformation and controls cannot be decided by them"
+            for point, n in _count_by_point(report, lambda r: r.status == "trivial").items()]
 
 
 def _near_critical_warnings(report) -> list:
     """Explain inconclusive finite-difference checks whose error is the round-off of the loss values."""
-    out = []
-    for point in dict.fromkeys(r.point for r in report.checks):
-        n = sum(r.status == "inconclusive" and r.reason == NEAR_CRITICAL_REASON
-                for r in report.checks if r.point == point)
-        if n:
-            decided = sum(report.decided_elsewhere(r) for r in report.checks if r.point == point)
-            out.append(f"{n} finite-difference check(s) at the {point} point are inconclusive: {NEAR_CRITICAL_REASON}"
-                       + (f" ({decided} of them decided as expected by the analytic backend or at another point, "
-                          "so they do not fail the run)" if decided else ""))
-    return out
+    decided = _count_by_point(report, report.decided_elsewhere)
+    return [f"{n} finite-difference check(s) at the {point} point are inconclusive: {NEAR_CRITICAL_REASON}"
+            + (f" ({decided[point]} of them decided as expected by the analytic backend or at another point, "
+               "so they do not fail the run)" if point in decided else "")
+            for point, n in _count_by_point(
+                report, lambda r: r.status == "inconclusive" and r.reason == NEAR_CRITICAL_REASON).items()]
 
 
 def _model_line(m: dict) -> str:
