@@ -224,10 +224,8 @@ class BilinearAttention(Model):
                                                       cols, k)):
                 a += X2.T @ R.reshape(X2.shape[0], -1)
         out = np.empty(Vd.shape)
-        for b, a, factor in zip(blocks, acc, (self.scale, self.scale, 1.0)):
-            out[self.space.slice(b)] = self._rows(a, b, k)
-            if factor != 1.0:
-                out[self.space.slice(b)] *= factor
+        for b, a, factor in zip(blocks, acc, (self.scale, self.scale, 1.0)):      # c = 1/√d_k on Q, K
+            out[self.space.slice(b)] = factor * self._rows(a, b, k)
         return out[:, 0] if single else out
 
     def _hvp_sequences(self, X2, Q, K, V, A, dF, dA, dS, cols, k):

@@ -25,7 +25,7 @@ from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
 
 __all__ = ["left_multiply", "right_multiply", "block_operator", "block_generator", "block_map",
-           "unit_matrix", "symmetric_unit", "shear", "column_swap", "column_scaling"]
+           "unit_matrix", "symmetric_unit", "shear", "column_swap", "column_scaling", "logit_translations"]
 
 
 def _square(M, n, name="M"):
@@ -138,3 +138,19 @@ def column_swap(space: ParameterSpace, block: str, a: int, b: int, *, name: str 
 def column_scaling(space: ParameterSpace, block: str, a: int, *, name: str | None = None) -> LinearGenerator:
     """J = Pθ with P the coordinate projector onto column a of a matrix block (scaling that column)."""
     return LinearGenerator.from_selections(space, plus=[space[block][:, a]], name=name)
+
+
+def logit_translations(space: ParameterSpace, layer: int) -> dict:
+    """Translations of output layer ``layer`` (blocks ``W{layer}``, optional ``b{layer}``) that add one
+    number to every logit: ``translate_W{layer}[:,j]`` (W ↦ W + 1vᵀ on column j) and
+    ``translate_b{layer}``. Symmetries of every loss of the softmax of the logits (cross-entropy):
+    gᵀc = 0 and H c = 0 at every θ (L7), cᵀθ decays as (1 − ηλ)^k under GD (T2); Kunin et al.
+    2021 (Neural Mechanics)."""
+    W, b = f"W{layer}", f"b{layer}"
+    out = {}
+    for j in range(space[W].shape[1]):
+        name = f"translate_{W}[:,{j}]"
+        out[name] = LinearGenerator.translation(space.indicator(space[W][:, j]), space, name=name)
+    if b in space:
+        out[f"translate_{b}"] = LinearGenerator.translation(space.indicator(space[b]), space, name=f"translate_{b}")
+    return out

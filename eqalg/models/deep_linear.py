@@ -25,7 +25,6 @@ import numpy as np
 from ..transforms.linear import LinearGenerator
 from .catalogue import block_generator, left_multiply, right_multiply, shear, symmetric_unit, unit_matrix
 from .deep_mlp import MLP
-from .layers import split_layers
 
 __all__ = ["DeepLinear"]
 
@@ -101,7 +100,7 @@ class DeepLinear(MLP):
         """
         V, single = self.validate_directions(v)
         L, (D, k), o = self.depth, V.shape, self.widths[-1]
-        Ws = split_layers(self.space, self.validate_theta(theta), L)[0]
+        Ws = self._layers(theta)[0]
         # directions stay in their (D, k) layout: δW_l is the view (n_l, n_{l−1}, k) and every
         # per-direction array is (o, n, k), so no transposes of the k directions are needed
         dWs = [V[self.space.slice(f"W{l}")].reshape(self.space[f"W{l}"].shape + (k,)) for l in range(1, L + 1)]

@@ -29,8 +29,8 @@ from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
 from .base import Model
-from .catalogue import (block_generator, block_map, column_scaling, column_swap, left_multiply, right_multiply,
-                        unit_matrix)
+from .catalogue import (block_generator, block_map, column_scaling, column_swap, left_multiply, logit_translations,
+                        right_multiply, unit_matrix)
 from .functions import get_activation, get_loss
 from .homogeneity import HomogeneousNetwork
 from .layers import DenseStack, dense_blocks, join_layers, split_layer_directions, split_layers
@@ -497,14 +497,4 @@ class MLP(HomogeneousNetwork, Model):
         as (1 − ηλ)^k under gradient descent with weight decay λ (T2). Kunin et al. 2021
         (Neural Mechanics, translation symmetry of softmax).
         """
-        if self.out_loss.name != "cross_entropy":
-            return {}
-        L, out = self.depth, {}
-        for j in range(self.widths[L - 1]):
-            name = f"translate_W{L}[:,{j}]"
-            out[name] = LinearGenerator.translation(self.space.indicator(self.space[f"W{L}"][:, j]), self.space,
-                                                    name=name)
-        if f"b{L}" in self.space:
-            name = f"translate_b{L}"
-            out[name] = LinearGenerator.translation(self.space.indicator(self.space[f"b{L}"]), self.space, name=name)
-        return out
+        return logit_translations(self.space, self.depth) if self.out_loss.name == "cross_entropy" else {}

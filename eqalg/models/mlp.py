@@ -19,6 +19,7 @@ from ..transforms.equivariance import Equivariance
 from ..transforms.linear import LinearGenerator
 from ..transforms.maps import InputMap, LinearOutputMap
 from .base import Model
+from .catalogue import logit_translations
 from .functions import get_activation, get_loss
 from .homogeneity import HomogeneousNetwork
 from .layers import DenseStack, join_layers, split_layer_directions, split_layers
@@ -318,14 +319,7 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         ``translate_b2`` to every entry of b2: the softmax is unchanged, so gᵀc = 0 and H c = 0
         at every θ (MATH.md (L7), §C #9), and cᵀθ decays exactly as (1 − ηλ)^k (T2).
         """
-        out = {}
-        for j in range(self.hidden):
-            c = self.space.indicator(self.space["W2"][:, j])
-            out[f"translate_W2[:,{j}]"] = LinearGenerator.translation(c, self.space, name=f"translate_W2[:,{j}]")
-        if self.bias:
-            c = self.space.indicator(self.space["b2"])
-            out["translate_b2"] = LinearGenerator.translation(c, self.space, name="translate_b2")
-        return out
+        return logit_translations(self.space, 2)
 
     def gl_generator(self, M, *, name=None) -> LinearGenerator:
         """Generator of GL(h) for M ∈ gl(h): δW1 = M W1, δb1 = M b1, δW2 = −W2 M (sparse).

@@ -84,11 +84,21 @@ class SoftmaxRegression(Model):
         """Df(θ) v = X dWᵀ + db: shape (N, C) for v (D,), (k, N, C) for v (D, k)."""
         self.validate_theta(theta)
         V, single = self.validate_directions(v)
-        dW = V[self.space["W"].indices.ravel()].T.reshape(-1, self.n_classes, self.n_inputs)     # (k, C, d)
-        out = np.einsum("nd,kcd->knc", self.X, dW)
+        out = self._logit_directions(V)                                # (N, C, k)
+        return out[:, :, 0] if single else out.transpose(2, 0, 1)
+
+    def _logit_directions(self, V) -> np.ndarray:
+        """Df V = X δWᵀ + δb for directions V (D, k), shape (N, C, k).
+
+        The k direction blocks are stacked as the columns of one (d, C·k) matrix: one pass over
+        X for all k directions, not k thin memory-bound products.
+        """
+        C, d, k = self.n_classes, self.n_inputs, V.shape[1]
+        dW = V[: C * d].reshape(C, d, k).transpose(1, 0, 2).reshape(d, C * k)
+        R = (self.X @ dW).reshape(self.n_samples, C, k)
         if self.bias:
-            out += V[self.space["b"].indices.ravel()].T[:, None, :]
-        return out[0] if single else out
+            R += V[C * d:]
+        return R
 
     def output_vjp(self, theta, w) -> np.ndarray:
         """Df(θ)ᵀ w for output weights w (N, C): ∇_W = wᵀX, ∇_b = Σ_i w_i; returns (D,)."""
@@ -144,11 +154,7 @@ class SoftmaxRegression(Model):
         V, single = self.validate_directions(v)
         (D, k), C, d, n = V.shape, self.n_classes, self.n_inputs, self.n_samples
         p = softmax(self.output(theta), axis=1)[:, :, None]             # (N, C, 1)
-        # directions stacked as columns of one (d, C·k) matrix: one pass over X for all k, not k passes
-        dW = V[: C * d].reshape(C, d, k).transpose(1, 0, 2).reshape(d, C * k)
-        R = (self.X @ dW).reshape(n, C, k)                             # R{f}, (N, C, k)
-        if self.bias:
-            R += V[C * d:]
+        R = self._logit_directions(V)                                  # R{f}, (N, C, k)
         R *= p                                                         # (diag p − ppᵀ) R{f} / N
         R -= p * R.sum(axis=1, keepdims=True)
         R /= n

@@ -293,6 +293,11 @@ def _build_attention(ds, hp):
 # -- catalogue sizes: (symmetries, controls, extra conserved generators), mirroring each model's
 # symmetries(), controls() and conserved_generators() (tests/test_catalogue_size.py checks they agree)
 
+def _logit_translations(m):
+    """Number of logit translations of a dense network (MLP.softmax_translations): h_{L−1} (+ 1 with bias)."""
+    return m.widths[-2] + bool(m.bias) if m.out_loss.name == "cross_entropy" else 0
+
+
 def _size_dense(m):
     """TwoLayerMLP (depth 2), MLP and SigmoidMLP."""
     act, bias = m.act, bool(m.bias)
@@ -304,7 +309,7 @@ def _size_dense(m):
         ctrls = (not odd) + (not hom) + (2 if not linear and h >= 2 else 0) + (d >= 2) + 1
         return syms, ctrls, 0            # its conserved generators are filtered from the built catalogue
     w, hidden = m.widths, m.widths[1:-1]
-    translations = w[-2] + bias if m.out_loss.name == "cross_entropy" else 0
+    translations = _logit_translations(m)
     syms = sum((n + 1 if hom else 0) + (linear and n >= 2) + (n - 1) + (n if odd else 0)
                + (n if act.logistic and bias else 0) for n in hidden) + translations
     ctrls = (not odd) + (not hom) + (not linear and w[1] >= 2) + (w[0] >= 2) + 1
@@ -327,7 +332,7 @@ def _size_softmax(m):
 
 def _size_normalized(m):
     w, hidden = m.widths, m.widths[1:-1]
-    translations = w[-2] + bool(m.bias) if m.out_loss.name == "cross_entropy" else 0
+    translations = _logit_translations(m)
     syms = w[1] + sum(n - 1 for n in hidden) + (sum(hidden) if m.act.odd else 0) + translations
     return syms, 1 + (w[0] >= 2) + (not m.act.odd), w[1] + translations
 
