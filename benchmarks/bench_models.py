@@ -5,7 +5,10 @@ D ≈ 10⁶ (784-1024-10 on 1,000 synthetic samples) it times, on the same model
 
 * the analytic gradient and one analytic Hessian-vector product;
 * a batched HVP with k = 32 directions (per direction);
-* a finite-difference HVP of the same model (``FiniteDifference().hvp``: 4 gradients);
+* a finite-difference HVP of the same model, as ``eqalg check`` computes one
+  (``FiniteDifference().hvp``: Richardson over central differences of gradients, refined to its
+  1e-9 target, each gradient with its round-off probe — typically 12 gradients). A fresh backend
+  per call: a backend memoizes gradients by θ, so a reused one would time dictionary lookups;
 * when ``jax`` is importable (optional, never a dependency): ``jax.jit(jax.grad)`` and
   ``jax.jit(jvp(grad))`` of the same loss written in ``jax.numpy`` (float64), whose HVP is
   checked against ours (relative difference reported).
@@ -179,8 +182,8 @@ def measure(name, model, k, theta, v, V):
     row["hvp_s"] = best_time(lambda: model.hvp(theta, v), **reps)
     row["batched_hvp_s"] = best_time(lambda: model.hvp(theta, V), min_reps=2 if big else 3,
                                      min_time=0.0 if big else 0.5)
-    fd = FiniteDifference()
-    row["fd_hvp_s"] = best_time(lambda: fd.hvp(model, theta, v[:, None]), **reps)
+    # a fresh backend per call: its gradient cache (keyed by θ) would answer every repeat
+    row["fd_hvp_s"] = best_time(lambda: FiniteDifference().hvp(model, theta, v[:, None]), **reps)
     return row
 
 

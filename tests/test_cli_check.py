@@ -209,7 +209,7 @@ def test_readme_and_help_give_the_depth_limit(capsys):
         main(["check", "--help"])
     assert f"at most {MAX_DEPTH})" in " ".join(capsys.readouterr().out.split())
     assert main(["check", "--depth", str(MAX_DEPTH + 1)]) == 2
-    assert f"depth: expected at most {MAX_DEPTH}" in capsys.readouterr().err
+    assert f"--depth: expected at most {MAX_DEPTH}" in capsys.readouterr().err
 
 
 def _continuous_csv(tmp_path, y):

@@ -558,12 +558,29 @@ def _model_line(m: dict) -> str:
     return f"model: {m['name']} ({m['class']}), {details}, D = {m['parameters']}"
 
 
+# keyword arguments of check_job that errors name and that are command-line options here
+_OPTION_ARGUMENTS = ("steps", "lr", "weight_decay", "tied", "zeroed")
+
+
+def _as_options(exc: InvalidValueError, names) -> InvalidValueError:
+    """The same error naming command-line options (``--key-dim``) instead of keywords (``key_dim``)."""
+    text = str(exc)
+    head, sep, rest = text.partition(": ")
+    words = head.split(", ")
+    if not sep or not all(w in names for w in words):
+        return exc
+    return InvalidValueError(", ".join("--" + w.replace("_", "-") for w in words) + ": " + rest)
+
+
 def run_check(args) -> int:
     """Run ``eqalg check`` from parsed arguments; print the report; return the exit status."""
     hyper = {name: getattr(args, name) for name in hyperparameter_options()}
-    report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
-                       lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
-                       only=args.only, tied=args.tied, zeroed=args.zeroed, **hyper)
+    try:
+        report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
+                           lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
+                           only=args.only, tied=args.tied, zeroed=args.zeroed, **hyper)
+    except InvalidValueError as exc:
+        raise _as_options(exc, set(hyper) | set(_OPTION_ARGUMENTS)) from exc
     m, d, tr, s = report.model, report.data, report.training, report.summary()
     if not args.quiet:
         print(_model_line(m))
