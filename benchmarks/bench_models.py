@@ -26,11 +26,20 @@ only the forward pass (and the loss curvature) between directions. A dense netwo
 needs, per direction, the same two (N, n₀) × (n₀, n₁) products with the data as a single HVP's
 R-passes (R-forward X δW₁ᵀ, R-backward R{δ₁}ᵀX), against three for a single HVP (forward
 included): 2/3 of its matrix-product work, plus the element-wise passes over (N, n) arrays that
-memory bandwidth bounds in both. Measured 0.5–0.7 on 2 cores. Models whose per-direction work
+memory bandwidth bounds in both. Measured 0.47–0.73 on 2 cores (784-1024-10: one such
+product 10.4 ms, single HVP 51 ms, batched 37 ms per direction). Models whose per-direction work
 avoids the data reach the target: SoftmaxRegression (one product for all k directions, 0.21)
 and DeepLinear (through Σ = XᵀX/N, 0.23).
 
-Usage: ``python benchmarks/bench_models.py [--quick] [--k 32] [--runs R] [--max-params N]``
+Allocator: glibc returns freed memory to the OS (heap trimming, and mmap for blocks above a
+moving threshold), so a pass that allocates (N, n) arrays page-faults them in again on the next
+call. That costs the single HVP relatively more than the batched one (which reuses its chunk
+arrays) and depends on the process's history: the same code measured 0.37–0.66 for
+batched/(32·single) at 100-100-10. On glibc this script therefore first calls ``mallopt`` to
+keep freed memory (no trimming, mmap only above 32 MiB), so both are timed without that noise;
+``--system-malloc`` keeps the allocator's defaults.
+
+Usage: ``python benchmarks/bench_models.py [--quick] [--k 32] [--runs R] [--max-params N] [--system-malloc]``
 """
 
 from __future__ import annotations
@@ -157,6 +166,23 @@ def jax_loss(model):
 
 
 # -- timing ---------------------------------------------------------------------------------------------------
+def keep_freed_memory() -> str:
+    """Ask glibc not to return freed memory to the OS (see the module docstring); says what was done."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return "system default (no glibc mallopt)"
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    ok = (mallopt(M_TRIM_THRESHOLD, 2**31 - 1) and mallopt(M_TOP_PAD, 256 << 20)
+          and mallopt(M_MMAP_THRESHOLD, 32 << 20))
+    return "glibc mallopt: no trimming, 256 MiB top pad, mmap above 32 MiB" if ok else "system default (mallopt refused)"
+
+
 def best_time(f, min_time=0.3, min_reps=3, max_reps=30):
     """Minimum wall time of f() over repeats (after one warm-up call)."""
     f()
@@ -243,7 +269,11 @@ def main(argv=None):
     p.add_argument("--k", type=int, default=32, help="directions of the batched HVP (default 32)")
     p.add_argument("--runs", type=int, default=1, help="repeat all timings and keep the fastest (default 1)")
     p.add_argument("--max-params", type=int, default=2_000_000, help="skip cases with more parameters")
+    p.add_argument("--system-malloc", action="store_true",
+                   help="keep the allocator's defaults (by default freed memory is kept; see the docstring)")
     args = p.parse_args(argv)
+    allocator = "system default (--system-malloc)" if args.system_malloc else keep_freed_memory()
+    print(f"allocator: {allocator}", file=sys.stderr)
     rng = np.random.default_rng(0)
     cases = []
     for name, model in list(zoo_cases(args.quick)) + list(mlp_ladder(args.quick)):
@@ -292,7 +322,7 @@ def main(argv=None):
     for miss in misses:
         print(f"  miss: {miss}")
     machine = {"runs": args.runs, "python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform(),
-               "cpu_count": os.cpu_count(), "jax": None if jax is None else jax.__version__,
+               "cpu_count": os.cpu_count(), "allocator": allocator, "jax": None if jax is None else jax.__version__,
                "blas_threads_env": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": machine, "targets": TARGETS, "k": args.k, "rows": rows,
