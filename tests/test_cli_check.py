@@ -140,9 +140,9 @@ def test_only_patterns_treat_brackets_literally(tmp_path):
     (["--target", "species", "--task", "regression"], "error: target (--target), task (--task): apply only"),
     # the loss is blamed, not the targets Y, and the fix is phrased for both interfaces
     (["--data", "diabetes", "--loss", "cross_entropy"],
-     "error: loss: cross_entropy needs classification data (one-hot targets); 'diabetes' is a regression data set: "
+     "error: loss (--loss): cross_entropy needs classification data (one-hot targets); 'diabetes' is a regression data set: "
      "use --loss mse (loss='mse' in Python)"),
-    (["--model", "sigmoid-mlp", "--data", "diabetes", "--loss", "cross_entropy"], "error: loss: cross_entropy"),
+    (["--model", "sigmoid-mlp", "--data", "diabetes", "--loss", "cross_entropy"], "error: loss (--loss): cross_entropy"),
 ])
 def test_usage_errors_name_what_was_given(argv, needle, capsys):
     assert main(["check", *argv, "--steps", "5"]) == 2
@@ -209,7 +209,7 @@ def test_readme_and_help_give_the_depth_limit(capsys):
         main(["check", "--help"])
     assert f"at most {MAX_DEPTH})" in " ".join(capsys.readouterr().out.split())
     assert main(["check", "--depth", str(MAX_DEPTH + 1)]) == 2
-    assert f"--depth: expected at most {MAX_DEPTH}" in capsys.readouterr().err
+    assert f"depth (--depth): expected at most {MAX_DEPTH}" in capsys.readouterr().err
 
 
 def _continuous_csv(tmp_path, y):

@@ -71,10 +71,10 @@ def test_relu_tied_point_and_text_output(capsys):
 
 @pytest.mark.parametrize("argv,needle", [
     (["check", "--zeroed", "2"], "zeroed"),                          # relu is not odd
-    (["check", "--tied", "1"], "tied: expected 0 (none) or an integer in [2, 8] (8 hidden units), got 1"),
-    (["check", "--tied", "9"], "tied: expected 0 (none) or an integer in [2, 8]"),
+    (["check", "--tied", "1"], "tied (--tied): expected 0 (none) or an integer in [2, 8] (8 hidden units), got 1"),
+    (["check", "--tied", "9"], "tied (--tied): expected 0 (none) or an integer in [2, 8]"),
     (["check", "--tied", "-1"], "--tied: expected an integer (0 = none) between 0 and"),
-    (["check", "--hidden", "1", "--tied", "2"], "tied: expected 0 (none) (the network has 1 hidden unit; 2 are"),
+    (["check", "--hidden", "1", "--tied", "2"], "tied (--tied): expected 0 (none) (the network has 1 hidden unit; 2 are"),
     (["check", "--activation", "tanh", "--zeroed", "-1"], "--zeroed"),
 ])
 def test_bad_symmetric_point_options(argv, needle, capsys):

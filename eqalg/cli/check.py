@@ -563,13 +563,13 @@ _OPTION_ARGUMENTS = ("steps", "lr", "weight_decay", "tied", "zeroed")
 
 
 def _as_options(exc: InvalidValueError, names) -> InvalidValueError:
-    """The same error naming command-line options (``--key-dim``) instead of keywords (``key_dim``)."""
+    """The same error naming the command-line option beside the keyword: ``key_dim (--key-dim): …``."""
     text = str(exc)
     head, sep, rest = text.partition(": ")
     words = head.split(", ")
     if not sep or not all(w in names for w in words):
         return exc
-    return InvalidValueError(", ".join("--" + w.replace("_", "-") for w in words) + ": " + rest)
+    return InvalidValueError(", ".join(f"{w} (--{w.replace('_', '-')})" for w in words) + ": " + rest)
 
 
 def run_check(args) -> int:
