@@ -111,3 +111,25 @@ def test_dev_full(capsys):
 def test_write_output_passes_other_errors_through():
     with pytest.raises(ZeroDivisionError):
         check_cli.write_output("--json", "x", lambda path: 1 / 0)
+
+
+@pytest.mark.parametrize("command,option", OUTPUTS)
+def test_a_dash_is_not_taken_for_a_file_named_dash(command, option, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _fail_if_run(monkeypatch)
+    assert main(COMMANDS[command] + [option, "-"]) == 2
+    assert "got '-' (standard output carries the text report" in _one_line(capsys)
+    assert not (tmp_path / "-").exists()
+
+
+def test_the_report_never_overwrites_the_data_file(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,label\n" + "\n".join(f"{i},{i % 3},{'xy'[i % 2]}" for i in range(12)) + "\n")
+    before = data.read_text()
+    link = tmp_path / "link.json"
+    link.symlink_to(data)
+    for out in (data, link):
+        assert main(["check", "--data", str(data), "--target", "label", "--steps", "3", "--quiet",
+                     "--json", str(out)]) == 2
+        assert "is the --data file" in _one_line(capsys)
+    assert data.read_text() == before

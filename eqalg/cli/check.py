@@ -101,6 +101,10 @@ def json_path(text: str) -> str:
     """
     if not text.strip():
         raise argparse.ArgumentTypeError("expected a file path, got an empty string")
+    if text == "-":
+        # not standard output: the text report goes there
+        raise argparse.ArgumentTypeError("expected a file path, got '-' (standard output carries the text "
+                                         "report; JSON goes to a file)")
     directory = os.path.dirname(os.path.abspath(text)) or os.sep
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} is a directory, expected a file path")
@@ -575,6 +579,10 @@ def _as_options(exc: InvalidValueError, names) -> InvalidValueError:
 def run_check(args) -> int:
     """Run ``eqalg check`` from parsed arguments; print the report; return the exit status."""
     hyper = {name: getattr(args, name) for name in hyperparameter_options()}
+    if args.json and args.data and os.path.exists(args.data) and os.path.exists(args.json) \
+            and os.path.samefile(args.data, args.json):
+        raise InvalidValueError(f"--json: {args.json!r} is the --data file {args.data!r}; the report would "
+                                "overwrite the data")
     try:
         report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
                            lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
