@@ -132,6 +132,8 @@ def _float_array(x, name: str, what: str) -> np.ndarray:
     NaN or a bare ValueError."""
     try:
         raw = np.asarray(x)
+        if raw.dtype.kind == "c" or (raw.dtype.kind == "O" and any(isinstance(e, complex) for e in raw.ravel())):
+            raise ShapeError(f"{name}: expected real numbers, got complex entries")
         if raw.dtype.kind in "USVM" or (raw.dtype.kind == "O" and not all(
                 isinstance(e, numbers.Real) for e in raw.ravel())):
             raise ValueError(raw.dtype)
@@ -194,6 +196,21 @@ def check_positive(value, name: str, *, integer: bool = False, allow_zero: bool 
     return value
 
 
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is True or False (NumPy bools too), else raise.
+
+    Strings such as ``'False'`` are truthy; taking their truth value would silently invert them.
+
+    Raises
+    ------
+    InvalidValueError
+        ``value`` is not a boolean.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidValueError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` if it is one of ``choices``, else raise :class:`UnknownNameError`."""
     if value not in choices:
@@ -211,7 +228,4 @@ def real_array(a, name: str) -> np.ndarray:
     """
     if np.iscomplexobj(a):
         raise ShapeError(f"{name}: expected real numbers, got complex entries")
-    try:
-        return np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError(f"{name}: expected a numeric array, got {type(a).__name__}") from exc
+    return _float_array(a, name, "array")

@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_positive, real_array
+from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator
@@ -103,7 +103,7 @@ class MLP(HomogeneousNetwork, Model):
         if self.depth < 2:
             raise InvalidValueError(f"depth: expected at least 2 weight layers, got {depth}")
         self.widths = (self.X.shape[1],) + hidden_widths(hidden, self.depth) + (self.Y.shape[1],)
-        self.bias = bool(bias)
+        self.bias = check_bool(bias, "bias")
         self.n_samples = self.X.shape[0]
         self._space = ParameterSpace(dense_blocks(self.widths, self.bias))
         self._stack = DenseStack([self.act] * (self.depth - 1), self.out_loss)

@@ -53,12 +53,10 @@ class MatrixFactorization(Model):
     """
 
     def __init__(self, shape, rank: int, *, target=None, sensing=None, measurements=None):
-        try:
-            n, m = (int(s) for s in shape)
-        except (TypeError, ValueError):
-            raise ShapeError(f"shape: expected a pair (n, m) of positive integers, got {shape!r}") from None
-        check_positive(n, "shape[0]", integer=True)
-        check_positive(m, "shape[1]", integer=True)
+        # int() would read the string "86" as (8, 6) and truncate 8.7: only integers are sizes
+        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+            raise ShapeError(f"shape: expected a pair (n, m) of positive integers, got {shape!r}")
+        n, m = (int(check_positive(s, f"shape[{i}]", integer=True)) for i, s in enumerate(shape))
         self.rank = int(check_positive(rank, "rank", integer=True))
         if self.rank > min(n, m):
             raise InvalidValueError(f"rank: expected at most min(n, m) = {min(n, m)} for the {n}x{m} matrix U Vᵀ, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_choice, check_positive, real_array
+from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, check_choice, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms._closure import check_encoding
 from ..transforms.discrete import MatrixMap, SignedPermutation
@@ -82,7 +82,7 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         self.out_loss = get_loss(loss)
         self.X, self.Y = _as_data(X, Y, loss)
         self.hidden = int(check_positive(hidden, "hidden", integer=True))
-        self.bias = bool(bias)
+        self.bias = check_bool(bias, "bias")
         n, d = self.X.shape
         o = self.Y.shape[1]
         self.n_samples, self.n_inputs, self.n_outputs = n, d, o

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from .functions import get_loss
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, real_array
+from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, real_array
 from ..space import ParameterSpace
 from ..transforms._closure import check_encoding
 from ..transforms.discrete import SignedPermutation
@@ -51,7 +51,7 @@ class SoftmaxRegression(Model):
             raise NonFiniteError("X, Y: expected finite entries")
         if np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0):
             raise InvalidValueError("Y: expected rows that are probability vectors (e.g. one-hot)")
-        self.X, self.Y, self.bias = X, Y, bool(bias)
+        self.X, self.Y, self.bias = X, Y, check_bool(bias, "bias")
         self.n_samples, self.n_inputs = X.shape
         self.n_classes = Y.shape[1]
         blocks = [("W", (self.n_classes, self.n_inputs))] + ([("b", (self.n_classes,))] if self.bias else [])

@@ -39,7 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..errors import GroupTooLargeError, InvalidValueError, ShapeError, as_vector
+from ..errors import GroupTooLargeError, InvalidValueError, NonFiniteError, ShapeError, as_vector, real_array
 from .base import DiscreteTransformation
 from .finite import FiniteGroup, GroupMismatchError
 from .representations import BlockRepresentation, Representation, natural_representation
@@ -404,8 +404,10 @@ def commutant_average(rho, S, K: FiniteGroup | None = None, *, limit: int = CHAR
     K = as_subgroup(rho, K)
     require_orthogonal(rho, K)
     D = rho.space.size
-    S = np.asarray(S, dtype=np.float64)
+    S = real_array(S, "S")
     if S.shape != (D, D):
         raise ShapeError(f"S: expected shape ({D}, {D}), got {S.shape}")
+    if not np.all(np.isfinite(S)):
+        raise NonFiniteError("S: expected finite entries")
     action, _ = reduced_action(rho, K, limit, reduce=False)
     return action.averages([S])[0]

@@ -66,7 +66,7 @@ class SignedPermutation(DiscreteTransformation):
     def __init__(self, perm, signs=None, space: ParameterSpace | None = None, *, name: str | None = None):
         p = np.asarray(perm)
         if p.ndim != 1 or (p.size and not np.issubdtype(p.dtype, np.integer)):
-            if p.ndim == 1 and p.size and np.all(np.equal(np.mod(p, 1), 0)):
+            if p.ndim == 1 and p.size and p.dtype.kind == "f" and np.all(np.equal(np.mod(p, 1), 0)):
                 p = p.astype(np.intp)
             else:
                 raise ShapeError(f"perm: expected a 1-D integer array, got shape {p.shape} dtype {p.dtype}")
@@ -79,6 +79,8 @@ class SignedPermutation(DiscreteTransformation):
             s = np.ones(d, dtype=np.int8)
         else:
             s_raw = np.asarray(signs)
+            if np.iscomplexobj(s_raw):
+                raise ShapeError("signs: expected real entries +1 or -1, got complex ones")
             if s_raw.shape != (d,):
                 raise ShapeError(f"signs: expected shape ({d},), got {s_raw.shape}")
             if not np.all((s_raw == 1) | (s_raw == -1)):

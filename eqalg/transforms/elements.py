@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, check_positive
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, check_positive, real_array
 from ..space import ParameterSpace
 from .base import act, compose, inverse, power
 from .discrete import MatrixMap, SignedPermutation
@@ -34,7 +34,7 @@ class GroupMismatchError(SpaceMismatchError):
 
 # -- generators ------------------------------------------------------------------------------------
 def _as_perm(p, name):
-    p = np.asarray(p)
+    p = _no_complex(np.asarray(p), name)
     if p.ndim != 1:
         raise ShapeError(f"{name}: expected a 1-D permutation array, got shape {p.shape}")
     if p.size and not np.issubdtype(p.dtype, np.integer):
@@ -48,7 +48,7 @@ def _as_perm(p, name):
 
 
 def _as_signs(s, n, name):
-    s = np.asarray(s)
+    s = _no_complex(np.asarray(s), name)
     if s.shape != (n,):
         raise ShapeError(f"{name}: expected {n} signs, got shape {s.shape}")
     if not np.all((s == 1) | (s == -1)):
@@ -56,11 +56,14 @@ def _as_signs(s, n, name):
     return s.astype(np.int8)
 
 
+def _no_complex(a, name):
+    if np.iscomplexobj(a):
+        raise ShapeError(f"{name}: expected real entries, got complex ones (the imaginary part would be dropped)")
+    return a
+
+
 def _as_matrix(a, name):
-    try:
-        a = np.array(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ShapeError(f"{name}: expected a numeric array") from exc
+    a = np.array(real_array(a, name))
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ShapeError(f"{name}: expected a square matrix, got shape {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -263,7 +266,7 @@ class GroupElement:
         return MatrixMap(self.matrix, None, space)
 
     def _natural_act(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = real_array(x, "x")
         d = self.degree
         if x.shape[:1] != (d,):
             raise ShapeError(f"x: expected shape ({d},) or ({d}, k), got {x.shape}")

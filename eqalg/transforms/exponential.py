@@ -23,6 +23,7 @@ array([0., 1.])
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -74,6 +75,9 @@ def exp(a, t=1.0):
 
 
 def _t(t) -> float:
+    # float("0.3") would accept a string; only real numbers (NumPy scalars included) are times
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.number)) or np.iscomplexobj(t):
+        raise InvalidValueError(f"t: expected a finite real number, got {t!r}")
     try:
         t = float(t)
     except (TypeError, ValueError):

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, as_vector
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, SpaceMismatchError, as_vector, real_array
 from ..space import ParameterSpace
 from .base import ContinuousTransformation
 
@@ -243,14 +243,14 @@ class LinearGenerator(ContinuousTransformation):
     # -- linear algebra ---------------------------------------------------------------------------
     def apply(self, v) -> np.ndarray:
         """A v for v of shape (D,) or (D, k) (no translation part)."""
-        v = np.asarray(v, dtype=np.float64)
+        v = real_array(v, "v")
         if self._form == "diagonal":
             return self._diag * v if v.ndim == 1 else self._diag[:, None] * v
         return self._mat @ v
 
     def apply_transpose(self, v) -> np.ndarray:
         """Aᵀ v for v of shape (D,) or (D, k)."""
-        v = np.asarray(v, dtype=np.float64)
+        v = real_array(v, "v")
         if self._form == "diagonal":
             return self._diag * v if v.ndim == 1 else self._diag[:, None] * v
         return self._mat.T @ v
