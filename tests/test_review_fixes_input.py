@@ -79,3 +79,40 @@ def test_bias_must_be_a_boolean(bias):
         with pytest.raises(InvalidValueError, match="bias: expected True or False"):
             build(bias)
         assert build(np.bool_(False)).space.size < build(True).space.size
+
+
+@pytest.mark.parametrize("rtol", [1e-15, 1e-13, 0.01, 0.5])
+def test_rank_tolerance_outside_its_range_is_refused(rtol):
+    # 1e-15 used to end in numpy's LinAlgError; 0.5 gave orbit dimension 0 for six independent directions
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((64, 4)), rng.standard_normal((64, 3))
+    model = eqalg.TwoLayerMLP(X, Y, hidden=6, activation="relu", loss="mse")
+    theta = model.init_params(rng)
+    with pytest.raises(InvalidValueError, match="rtol: expected a rank tolerance between 1e-12 and 0.001"):
+        eqalg.conservation_law_count(model, theta, rtol=rtol)
+    algebra = eqalg.LieAlgebra([model.rescale_generator(j) for j in range(6)])
+    with pytest.raises(InvalidValueError, match="rtol"):
+        algebra.orbit_rank(theta, rtol=rtol)
+    assert algebra.orbit_dimension(theta) == 6                               # control at the default
+    assert eqalg.conservation_law_count(model, theta, rtol=1e-12).count == 6
+
+
+def test_cli_rank_tolerance_is_checked_before_the_run(capsys):
+    from eqalg.cli import main
+    assert main(["algebra", "--rtol", "1e-14", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "argument --rtol: expected a rank tolerance between 1e-12" in err
+
+
+def test_conservation_count_names_x_check():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((64, 4)), rng.standard_normal((64, 3))
+    model = eqalg.TwoLayerMLP(X, Y, hidden=6, activation="relu", loss="mse")
+    theta = model.init_params(rng)
+    with pytest.raises(ShapeError, match=r"^X_check: expected shape \(N, 4\)"):
+        eqalg.conservation_law_count(model, theta, X_check=np.ones((3, 7)))
+    with pytest.raises(NonFiniteError, match="^X_check"):
+        eqalg.conservation_law_count(model, theta, X_check=np.full((3, 4), np.nan))
+    with pytest.raises(ShapeError, match=r"^X: expected shape"):
+        eqalg.conservation_law_count(model, theta, X=np.ones((3, 7)))
+    assert eqalg.conservation_law_count(model, theta, X_check=np.ones((3, 4))).enlarged_count is not None

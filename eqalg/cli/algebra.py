@@ -16,6 +16,7 @@ options alone, before anything large is built.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -33,7 +34,7 @@ from ..predictions.conservation import LinearQuantity, QuadraticQuantity, conser
 from ..predictions.counting import conservation_law_count
 from ..report import _json_safe
 from ..transforms._closure import pattern_size
-from ..transforms.lie import LieAlgebra
+from ..transforms.lie import RTOL_RANGE, LieAlgebra, check_rank_tolerance
 from .check import (check_not_diverged, check_weight_decay, json_path, nonnegative_float, positive_float,
                     positive_int, seed_int, write_output)
 
@@ -69,7 +70,8 @@ def register(sub) -> None:
     p.add_argument("--lr", type=positive_float, help="step size (default: 0.5 mf/softmax, 0.05 mlp)")
     p.add_argument("--weight-decay", type=nonnegative_float, default=0.0, help="weight decay λ (default: 0)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of data, initialization and sketches (default: 0)")
-    p.add_argument("--rtol", type=positive_float, default=1e-9, help="rank tolerance of the closure (default: 1e-9)")
+    p.add_argument("--rtol", type=_rank_tolerance, default=1e-9,
+                   help=f"rank tolerance of the closure, {RTOL_RANGE[0]:g} to {RTOL_RANGE[1]:g} (default: 1e-9)")
     p.add_argument("--no-count", action="store_true",
                    help="skip the conservation-law count (the costliest part for large models)")
     p.add_argument("--json", type=json_path, metavar="PATH", help="write the results as JSON to PATH")
@@ -448,6 +450,15 @@ def _print(r) -> None:
               f"D {c['parameters']} - dim Lie(W)_theta {c['trace_dim']}  [Lie(W): dim {c['algebra_dim']} from "
               f"{c['fields']} fields; without brackets {c['parameters'] - c['field_rank']}]")
         print(f"  {'check' if check['trusted'] else 'WARNING'}: {check['message']}")
+
+
+def _rank_tolerance(text: str) -> float:
+    """argparse type of --rtol: a number in RTOL_RANGE."""
+    value = positive_float(text)
+    try:
+        return check_rank_tolerance(value, "rtol")
+    except InvalidValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).partition(": ")[2]) from None
 
 
 def run_algebra(args) -> int:

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import AlgebraTooLargeError, DispatchError
+from ..errors import AlgebraTooLargeError, DispatchError, NonFiniteError, ShapeError
 from ..models.base import Model
-from ..transforms.lie import LieAlgebra, RankDecision
+from ..transforms.lie import LieAlgebra, RankDecision, check_rank_tolerance
 
 __all__ = ["conservation_law_count", "ConservationCount"]
 
@@ -164,9 +164,16 @@ def conservation_law_count(model: Model, theta, X=None, *, X_check=None, rtol: f
                             "supported: TwoLayerMLP (linear, relu, leaky_relu), MatrixFactorization, "
                             "SoftmaxRegression")
     start = time.perf_counter()
+    check_rank_tolerance(rtol, "rtol")
     theta = model.validate_theta(theta)
     fields = fields_of(theta, X)
-    extra = fields_of(theta, X_check) if X_check is not None else None    # validated before the long part
+    extra = None
+    if X_check is not None:                                  # validated before the long part
+        try:
+            extra = fields_of(theta, X_check)
+        except (ShapeError, NonFiniteError) as exc:
+            text = str(exc)
+            raise type(exc)("X_check" + text[1:] if text.startswith("X:") else text) from None
     algebra = _closure(fields, model, rtol, seed, max_dim, "X")
     rank = algebra.orbit_rank(theta)
     first = LieAlgebra._from_basis(algebra, algebra._S, "W")   # span of the fields, no brackets
