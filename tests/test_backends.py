@@ -109,3 +109,31 @@ def test_backend_parameters_are_validated():
         eqalg.Analytic(rtol=-1.0)
     with pytest.raises(eqalg.errors.UnknownNameError, match="backend"):
         eqalg.check(*make_mlp(), backend="symbolic")
+
+
+def test_richardson_restarts_below_steps_outside_the_asymptotic_regime(monkeypatch):
+    # f varies on a scale 300x finer than the first step: the first tableau ends truncation-dominated,
+    # with an error estimate (0.04) far below its actual error (280). Seen on a saturated sigmoid MLP
+    # (`eqalg check --model sigmoid-mlp --lr 1e5`: G1 "violated" for a correct gradient).
+    from eqalg.backends import finite_difference as fdm
+
+    def f(s):
+        return np.tanh(300.0 * s) + s
+
+    value, err = fdm.richardson_central(f, 1.0, 3, 5, 1e-9)
+    assert abs(value - 301.0) <= err <= 1e-8 * 301.0
+    monkeypatch.setattr(fdm, "RESTARTS", 0)                   # negative control: the old single tableau
+    value, err = fdm.richardson_central(f, 1.0, 3, 5, 1e-9)
+    assert abs(value - 301.0) > 100 * err
+
+
+def test_richardson_does_not_restart_a_converged_or_roundoff_limited_tableau():
+    from eqalg.backends.finite_difference import richardson_central
+    calls = []
+
+    def f(s):
+        calls.append(s)
+        return np.exp(s)
+
+    value, err = richardson_central(f, 1e-2, 3, 5, 1e-9)
+    assert abs(value - 1.0) <= err and min(np.abs(calls)) >= 1e-2 / 16      # one tableau, within max_levels

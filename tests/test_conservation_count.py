@@ -136,7 +136,7 @@ def test_x_check_softmax_needs_inputs_spanning_the_input_space():
 
 def test_x_check_is_validated_before_the_long_part():
     model, theta = mlp(3, 2, 2, "relu")
-    with pytest.raises(eqalg.errors.ShapeError, match="X: expected shape"):
+    with pytest.raises(eqalg.errors.ShapeError, match="X_check: expected shape"):
         conservation_law_count(model, theta, X_check=np.zeros((4, 5)))
 
 

@@ -56,7 +56,9 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
     -------
     value : float or ndarray
         Estimate of f'(0) (truncation error O(h^(2L)) after L levels): the level with the
-        smallest error estimate.
+        smallest error estimate. When a tableau ends above ``rtol`` with an error that is not
+        round-off (f still varies on a finer scale than the steps), up to :data:`RESTARTS`
+        fresh tableaux start below its smallest step, and the best estimate of all is kept.
     error : float
         Its absolute error estimate (norm): the larger of |T_{L,L} − T_{L,L−1}| (truncation) and
         the round-off bound 4ε · max|f| / h_L.
@@ -64,6 +66,28 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
         With ``full``: that round-off bound alone.
     """
     max_levels = max(levels, max_levels or levels)
+    best = _richardson_pass(f, h, levels, max_levels, rtol)
+    for _ in range(RESTARTS):
+        value, err, roundoff, used = best
+        if err <= rtol * float(np.linalg.norm(np.ravel(value))) or err <= 10.0 * roundoff:
+            break
+        # still truncation-dominated: the largest steps were outside the asymptotic regime (f varies
+        # on a finer scale, e.g. a saturated sigmoid at large weights) and their extrapolation error
+        # estimate cannot be trusted; start a new tableau below the smallest step used
+        h = h / 2.0 ** used
+        again = _richardson_pass(f, h, levels, max_levels, rtol)
+        if again[1] < err:
+            best = again
+    return best[:3] if full else best[:2]
+
+
+#: Fresh Richardson tableaux started at smaller steps when one ends truncation-dominated above its
+#: target (see :func:`richardson_central`); each costs up to 2·max_levels evaluations.
+RESTARTS = 3
+
+
+def _richardson_pass(f, h, levels, max_levels, rtol):
+    """One tableau from step h: (value, error, roundoff, levels used), the level with the smallest error."""
     table, best, mag = [], None, 0.0
     size = None
     for i in range(max_levels):
@@ -83,11 +107,11 @@ def richardson_central(f, h: float, levels: int, max_levels: int | None = None, 
         roundoff = 4.0 * _EPS * mag * size / hi
         err = max(trunc, roundoff)
         if best is not None and err >= best[1]:
-            break                      # no longer improving: round-off dominates smaller steps
-        best = (value, err, roundoff)
+            break                      # no longer improving (round-off dominates smaller steps, or not asymptotic)
+        best = (value, err, roundoff, i + 1)
         if err <= rtol * float(np.linalg.norm(np.ravel(value))):
             break
-    return best if full else best[:2]
+    return best
 
 
 @dataclass(frozen=True)
