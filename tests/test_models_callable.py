@@ -183,3 +183,21 @@ def test_issue_form_of_check_with_a_loss_only_model(reference):
         eqalg.check(c, symmetries=syms, backend=None)
     with pytest.raises(InvalidValueError, match="backend: expected at least one"):
         eqalg.check(c, symmetries=syms, backend=[])
+
+
+@pytest.mark.parametrize("which", ["loss", "grad", "hvp", "per_sample_loss"])
+def test_single_precision_values_are_refused(which):
+    # a float32 loss (JAX without x64) made the FD backend report a true symmetry "violated"
+    space = eqalg.ParameterSpace.flat(3)
+    full = {"loss": lambda t: float(t @ t), "grad": lambda t: 2 * t, "hvp": lambda t, v: 2 * v,
+            "per_sample_loss": lambda t: t * t}
+    low = dict(full)
+    low[which] = {"loss": lambda t: np.float32(t @ t), "grad": lambda t: (2 * t).astype(np.float32),
+                  "hvp": lambda t, v: (2 * v).astype(np.float32),
+                  "per_sample_loss": lambda t: (t * t).astype(np.float32)}[which]
+    theta = np.array([1.0, -2.0, 0.5])
+    calls = {"loss": lambda m: m.loss(theta), "grad": lambda m: m.gradient(theta),
+             "hvp": lambda m: m.hvp(theta, theta), "per_sample_loss": lambda m: m.per_sample_loss(theta)}
+    with pytest.raises(eqalg.errors.InvalidValueError, match=f"{which}: the callable returned float32 values"):
+        calls[which](eqalg.CallableModel(space, **low))
+    calls[which](eqalg.CallableModel(space, **full))                       # control: float64 is accepted

@@ -17,6 +17,28 @@ from ..space import ParameterSpace
 from ..transforms.base import Transformation
 from .base import _FD_HINT, Model
 
+
+def _double(raw, name: str):
+    """``raw`` unchanged unless it holds floats of less than double precision (then InvalidValueError).
+
+    eqalg judges identities at float64 round-off (ε ≈ 2e-16). A float32 loss (JAX without x64, a
+    float32 PyTorch model) carries round-off near 1e-7 that the finite-difference error estimates
+    do not see, and true identities were reported violated.
+    """
+    dtype = getattr(raw, "dtype", None)
+    if dtype is None and isinstance(raw, (list, tuple)) and raw:
+        dtype = getattr(raw[0], "dtype", None)
+    try:
+        low = dtype is not None and np.dtype(dtype).kind in "fc" and np.dtype(dtype).itemsize < (
+            8 if np.dtype(dtype).kind == "f" else 16)
+    except TypeError:                          # a dtype NumPy does not know (e.g. a torch dtype)
+        low = "float32" in str(dtype) or "float16" in str(dtype) or "bfloat16" in str(dtype)
+    if low:
+        raise InvalidValueError(f"{name}: the callable returned {dtype} values; eqalg needs float64 (its checks "
+                                "work at double-precision round-off). JAX: jax.config.update('jax_enable_x64', "
+                                "True); PyTorch: .double() the model and inputs")
+    return raw
+
 __all__ = ["CallableModel"]
 
 
@@ -81,7 +103,9 @@ class CallableModel(Model):
     -----
     Every returned value is checked at call time: a non-scalar or non-finite loss, or a
     gradient / HVP of the wrong shape, raises :class:`~eqalg.errors.ShapeError` or
-    :class:`~eqalg.errors.NonFiniteError` naming the callable.
+    :class:`~eqalg.errors.NonFiniteError` naming the callable; values in less than double
+    precision (float32, float16) raise :class:`~eqalg.errors.InvalidValueError`: their
+    round-off (~1e-7) is beyond what the checks assume and gave false "violated" verdicts.
 
     Examples
     --------
@@ -137,7 +161,7 @@ class CallableModel(Model):
 
     def loss(self, theta) -> float:
         """L(θ) from the ``loss`` callable (checked to be a finite scalar)."""
-        raw = self._loss(self.validate_theta(theta).copy())
+        raw = _double(self._loss(self.validate_theta(theta).copy()), "loss")
         try:
             value = real_array(raw, "loss")
         except ShapeError as exc:
@@ -160,7 +184,8 @@ class CallableModel(Model):
         """
         if self._grad is None:
             raise MissingMethodError(f"CallableModel {self.name!r} has no grad callable (pass grad=){_FD_HINT}")
-        g = real_array(self._grad(self.validate_theta(theta).copy()), "grad (the value the callable returned)")
+        g = real_array(_double(self._grad(self.validate_theta(theta).copy()), "grad"),
+                       "grad (the value the callable returned)")
         if g.shape != (self.space.size,):
             raise ShapeError(f"grad: the callable must return shape ({self.space.size},), got {g.shape}")
         if not np.all(np.isfinite(g)):
@@ -180,13 +205,14 @@ class CallableModel(Model):
         V, single = self.validate_directions(v)
         theta = self.validate_theta(theta)
         if self.batched_hvp:
-            out = real_array(self._hvp(theta.copy(), V.copy()), "hvp (the value the callable returned)")
+            out = real_array(_double(self._hvp(theta.copy(), V.copy()), "hvp"), "hvp (the value the callable returned)")
             if out.shape != V.shape:
                 raise ShapeError(f"hvp: the callable must return shape {V.shape}, got {out.shape}")
         else:
             cols = []
             for j in range(V.shape[1]):
-                col = real_array(self._hvp(theta.copy(), V[:, j].copy()), "hvp (the value the callable returned)")
+                col = real_array(_double(self._hvp(theta.copy(), V[:, j].copy()), "hvp"),
+                                 "hvp (the value the callable returned)")
                 if col.shape != (self.space.size,):
                     raise ShapeError(f"hvp: the callable must return shape ({self.space.size},), got {col.shape}")
                 cols.append(col)
@@ -205,7 +231,8 @@ class CallableModel(Model):
         """
         if self._per_sample is None:
             raise MissingMethodError(f"CallableModel {self.name!r} has no per_sample_loss callable")
-        return as_vector(self._per_sample(self.validate_theta(theta).copy()), "per_sample_loss")
+        return as_vector(_double(self._per_sample(self.validate_theta(theta).copy()), "per_sample_loss"),
+                         "per_sample_loss")
 
     def init_params(self, rng: np.random.Generator) -> np.ndarray:
         """θ from the ``init`` callable, or standard normal entries when none was given."""
