@@ -106,3 +106,16 @@ def test_outputs_on_one_path_and_table_limits_name_the_options(capsys, tmp_path)
     # control: distinct paths are both written
     code, _, _ = run(capsys, "S3", "--json", str(tmp_path / "a.json"), "--graphml", str(tmp_path / "a.graphml"))
     assert code == 0 and (tmp_path / "a.json").exists() and (tmp_path / "a.graphml").exists()
+
+
+@pytest.mark.parametrize("argv,named", [
+    (["S4", "--activation", "relu", "--hidden", "7"], "--activation, --hidden apply only with --model mlp"),
+    (["S4", "--data", "wine"], "--data applies only with --model mlp"),
+    (["S4", "--seed", "3"], "--seed applies only with --model mlp"),
+])
+def test_model_options_without_model_are_refused(argv, named, capsys):
+    # they used to be ignored silently (exit 0)
+    assert main(["group", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and named in err
+    assert main(["group", "--model", "mlp", *argv[1:]]) == 0                  # control: with --model they apply

@@ -65,16 +65,21 @@ def group_from_name(name: str, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGrou
     return groups[0] if len(groups) == 1 else direct_product(*groups, max_order=max_order, name=name)
 
 
+#: Options of ``--model mlp`` and their defaults.
+MODEL_OPTIONS = {"data": "iris", "activation": "tanh", "hidden": 4, "seed": 0}
+
+
 def register(sub) -> None:
     """Add the ``group`` subcommand to an argparse subparsers object."""
     p = sub.add_parser("group", help="orders, conjugacy classes, subgroup lattices and isotropy of finite groups",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("name", nargs="?", metavar="NAME", help="Sn, An, Cn, Dn, Bn or a product such as S3xS3")
     p.add_argument("--model", choices=("mlp",), help="use the hidden-unit group of a model instead of NAME")
-    p.add_argument("--data", default="iris", choices=tuple(DATASETS), help="model data set (default: iris)")
-    p.add_argument("--activation", default="tanh", choices=tuple(ACTIVATIONS), help="model activation (default: tanh)")
-    p.add_argument("--hidden", type=positive_int, default=4, help="model hidden units (default: 4)")
-    p.add_argument("--seed", type=seed_int, default=0, help="seed of the model's parameter point (default: 0)")
+    # model options default to None so that giving one without --model can be refused
+    p.add_argument("--data", choices=tuple(DATASETS), help="model data set (default: iris)")
+    p.add_argument("--activation", choices=tuple(ACTIVATIONS), help="model activation (default: tanh)")
+    p.add_argument("--hidden", type=positive_int, help="model hidden units (default: 4)")
+    p.add_argument("--seed", type=seed_int, help="seed of the model's parameter point (default: 0)")
     p.add_argument("--isotropy", action="store_true", help="list the isotropy types of the model's group on θ")
     p.add_argument("--subgroups", action="store_true", help="compute all subgroups and their conjugacy classes")
     p.add_argument("--classes", action="store_true",
@@ -149,6 +154,12 @@ def run_group(args) -> int:
         args._parser.error("give either NAME or --model mlp")
     if args.isotropy and args.model is None:
         args._parser.error("--isotropy needs --model")
+    given = [f"--{name}" for name in MODEL_OPTIONS if getattr(args, name) is not None]
+    if given and args.model is None:
+        args._parser.error(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} only with --model mlp")
+    for name, default in MODEL_OPTIONS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     outputs = [(opt, os.path.realpath(path)) for opt, path in
                (("--json", args.json), ("--graphml", args.graphml), ("--dot", args.dot)) if path]
     for i, (opt, path) in enumerate(outputs):
