@@ -60,7 +60,7 @@ def test_two_layer_relu_network_has_one_law_per_neuron(activation, d, h, o, bias
 def test_count_negative_control_generic_nonlinear_layer_is_refused():
     for activation in ("tanh", "sigmoid"):
         model, theta = mlp(3, 2, 2, activation)
-        with pytest.raises(UnknownNameError, match="linear, relu, leaky_relu"):
+        with pytest.raises(UnknownNameError, match="linear in θ: linear, relu or leaky_relu; this model has"):
             conservation_law_count(model, theta)
 
 

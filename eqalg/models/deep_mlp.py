@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, check_positive, real_array
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_bool, check_positive, real_array
 from ..space import ParameterSpace
 from ..transforms.discrete import MatrixMap, SignedPermutation
 from ..transforms.linear import LinearGenerator

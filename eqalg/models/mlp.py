@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, check_choice, check_positive, real_array
+from ..errors import (InvalidValueError, NonFiniteError, ShapeError, UnknownNameError, check_bool, check_choice,
+                      check_positive, real_array)
 from ..space import ParameterSpace
 from ..transforms._closure import check_encoding
 from ..transforms.discrete import MatrixMap, SignedPermutation
@@ -386,8 +387,10 @@ class TwoLayerMLP(HomogeneousNetwork, Model):
         ShapeError, NonFiniteError
             Bad θ or X.
         """
-        check_choice(self.act.name, "activation (output_fields needs fields linear in theta)",
-                     ("linear", "relu", "leaky_relu"))
+        if self.act.name not in ("linear", "relu", "leaky_relu"):
+            raise UnknownNameError(f"activation: output_fields (and conservation_law_count) need an activation "
+                                   f"whose fields are linear in θ: linear, relu or leaky_relu; this model has "
+                                   f"{self.act.name!r}")
         W1, b1, W2, _ = self._blocks(theta)
         Xa = self.X if X is None else real_array(X, "X")
         if Xa.ndim != 2 or Xa.shape[1] != self.n_inputs or Xa.shape[0] == 0:

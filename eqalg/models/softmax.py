@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from .functions import get_loss
-from ..errors import InvalidValueError, NonFiniteError, check_bool, ShapeError, real_array
+from ..errors import InvalidValueError, NonFiniteError, ShapeError, check_bool, real_array
 from ..space import ParameterSpace
 from ..transforms._closure import check_encoding
 from ..transforms.discrete import SignedPermutation
