@@ -116,3 +116,12 @@ def test_conservation_count_names_x_check():
     with pytest.raises(ShapeError, match=r"^X: expected shape"):
         eqalg.conservation_law_count(model, theta, X=np.ones((3, 7)))
     assert eqalg.conservation_law_count(model, theta, X_check=np.ones((3, 4))).enlarged_count is not None
+
+
+def test_sum_of_generators_starts_from_zero():
+    A = eqalg.LinearGenerator(np.eye(2))
+    B = eqalg.LinearGenerator(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    np.testing.assert_array_equal(sum([A, B]).matrix, [[1.0, 1.0], [0.0, 1.0]])
+    for bad in (1, 0.5, True):                    # only the additive identity 0 is absorbed
+        with pytest.raises(TypeError):
+            bad + A

@@ -18,6 +18,8 @@ array([ 1.,  0., -3.,  0.])
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -435,6 +437,12 @@ class LinearGenerator(ContinuousTransformation):
         if not isinstance(other, LinearGenerator):
             return NotImplemented
         return self._combine(other, 1.0, 1.0)
+
+    def __radd__(self, other):
+        # 0 + A = A, so that sum([A, B, ...]) works (sum starts from the integer 0)
+        if isinstance(other, numbers.Number) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
 
     def __sub__(self, other):
         if not isinstance(other, LinearGenerator):
