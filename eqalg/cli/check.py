@@ -31,7 +31,7 @@ from ..constraints import NEAR_CRITICAL_REASON
 from ..datasets import DATASETS, load_dataset
 from ..datasets.csvfile import TASKS, csv_path_problem
 from ..dynamics import gradient_descent
-from ..errors import InvalidValueError
+from ..errors import EqalgError, InvalidValueError
 from ..models.zoo import ZOO, conserved_generators, get_entry
 from ..predictions.conservation import conserved_quantity, homogeneity_norm_law
 from ..predictions.symmetric_points import symmetric_point_study, validate_symmetric_points
@@ -563,17 +563,20 @@ def _model_line(m: dict) -> str:
 
 
 # keyword arguments of check_job that errors name and that are command-line options here
-_OPTION_ARGUMENTS = ("steps", "lr", "weight_decay", "tied", "zeroed")
+_OPTION_ARGUMENTS = ("data", "target", "only", "steps", "lr", "weight_decay", "tied", "zeroed")
 
 
-def _as_options(exc: InvalidValueError, names) -> InvalidValueError:
+def _as_options(exc: EqalgError, names) -> EqalgError:
     """The same error naming the command-line option beside the keyword: ``key_dim (--key-dim): …``."""
     text = str(exc)
     head, sep, rest = text.partition(": ")
     words = head.split(", ")
     if not sep or not all(w in names for w in words):
         return exc
-    return InvalidValueError(", ".join(f"{w} (--{w.replace('_', '-')})" for w in words) + ": " + rest)
+    try:
+        return type(exc)(", ".join(f"{w} (--{w.replace('_', '-')})" for w in words) + ": " + rest)
+    except TypeError:                          # an error class with another signature: keep it as it is
+        return exc
 
 
 def run_check(args) -> int:
@@ -587,7 +590,7 @@ def run_check(args) -> int:
         report = check_job(model=args.model, data=args.data, target=args.target, task=args.task, steps=args.steps,
                            lr=args.lr, weight_decay=args.weight_decay, seed=args.seed, backend=args.backend,
                            only=args.only, tied=args.tied, zeroed=args.zeroed, **hyper)
-    except InvalidValueError as exc:
+    except EqalgError as exc:
         raise _as_options(exc, set(hyper) | set(_OPTION_ARGUMENTS)) from exc
     m, d, tr, s = report.model, report.data, report.training, report.summary()
     if not args.quiet:
