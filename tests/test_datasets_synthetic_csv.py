@@ -317,3 +317,13 @@ def test_line_numbers_count_blank_lines(tmp_path):
     path = _write(tmp_path, "a,b,y\n\n1,2,3\n\n1,2,\n")
     with pytest.raises(InvalidValueError, match="line 5, target column 'y': missing value"):
         load_csv(path)
+
+
+@pytest.mark.parametrize("marker", ["NA", "n/a", "#N/A", "NULL", "None", "<NA>"])
+def test_missing_value_markers_in_the_target_are_missing_values(tmp_path, marker):
+    # 'NA' used to become a class of its own (with only a warning)
+    path = _write(tmp_path, f"a,b,y\n1,2,u\n2,1,v\n3,3,{marker}\n4,1,u\n")
+    with pytest.raises(InvalidValueError, match=f"line 4, target column 'y': missing value \\('{re.escape(marker)}'\\)"):
+        load_csv(path)
+    ok = _write(tmp_path, "a,b,y\n1,2,u\n2,1,v\n3,3,NAB\n4,1,u\n")              # control: a label like any other
+    assert load_csv(ok, task="classification").n_samples == 4

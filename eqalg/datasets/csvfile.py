@@ -29,6 +29,11 @@ TASKS = ("auto", "classification", "regression")
 MAX_CSV_BYTES = 256 * 2 ** 20
 
 
+
+#: Target cells read as missing values (compared in lower case), as spreadsheet and pandas exports
+#: write them; a class label "NA" would otherwise be made of the missing rows.
+MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "null", "none", "<na>"})  # "nan": non-finite label error
+
 def csv_path_problem(path, max_bytes: int | None = MAX_CSV_BYTES) -> str | None:
     """Why ``path`` cannot be read as a CSV file, or None: missing, a directory, not a regular file, too large.
 
@@ -153,9 +158,10 @@ def load_csv(path, target: str | None = None, *, task: str = "auto", name: str |
         raise InvalidValueError(f"data: {path!r} is not a readable CSV text file ({exc})") from None
     X = np.frombuffer(values, dtype=np.float64).reshape(len(labels), len(features)).copy()
     del values
-    if any(lab == "" for lab in labels):
-        line = lines[labels.index("")]
-        raise InvalidValueError(f"data: {path!r} line {line}, target column {target!r}: missing value")
+    missing = next((i for i, lab in enumerate(labels) if lab == "" or lab.lower() in MISSING_MARKERS), None)
+    if missing is not None:
+        shown = f" ({labels[missing]!r})" if labels[missing] else ""
+        raise InvalidValueError(f"data: {path!r} line {lines[missing]}, target column {target!r}: missing value{shown}")
     numbers = [_number(lab) for lab in labels]
     numeric = all(v is not None for v in numbers)
     if task == "auto":
