@@ -211,41 +211,57 @@ def _magnitude(q, theta, value):
     return fn(theta) if fn is not None else abs(value)
 
 
+class _Recorder:
+    """Values, magnitudes and (T1)/(T2)-predicted increments of tracked quantities along a run."""
+
+    def __init__(self, quantities, steps):
+        from .predictions.conservation import QuantityBatch     # (predictions imports this module)
+        self.quantities = quantities
+        self.values = np.empty((len(quantities), steps + 1))
+        self.magnitudes = np.empty((len(quantities), steps + 1))
+        self.increments = np.empty((len(quantities), steps))
+        self.batch = QuantityBatch(quantities)             # quadratic and linear charges, vectorized
+        handled = set(self.batch.indices.tolist())
+        self.rest = [i for i in range(len(quantities)) if i not in handled]
+
+    def step(self, k, theta, g, lr, weight_decay):
+        """Record Q(θ_k) and the predicted increment of the step θ_k → θ_k − lr (g + weight_decay θ_k)."""
+        if self.batch.indices.size:
+            idx = self.batch.indices
+            self.values[idx, k], self.magnitudes[idx, k], self.increments[idx, k] = \
+                self.batch.record(theta, g, lr, weight_decay)
+        for i in self.rest:
+            q = self.quantities[i]
+            self.values[i, k] = q.value(theta)
+            self.magnitudes[i, k] = _magnitude(q, theta, self.values[i, k])
+            self.increments[i, k] = q.step_increment(theta, g, lr, weight_decay)
+
+    def traces(self, theta, k) -> dict:
+        """Record Q at the last iterate θ_k and return {name: QuantityTrace}."""
+        if self.batch.indices.size:
+            self.values[self.batch.indices, k], self.magnitudes[self.batch.indices, k] = self.batch.values(theta)
+        for i in self.rest:
+            q = self.quantities[i]
+            self.values[i, k] = q.value(theta)
+            self.magnitudes[i, k] = _magnitude(q, theta, self.values[i, k])
+        return {q.name: QuantityTrace(q.name, self.values[i], self.increments[i], self.magnitudes[i])
+                for i, q in enumerate(self.quantities)}
+
+
 def _run_gd(model, theta, lr, steps, weight_decay, quantities):
-    values = np.empty((len(quantities), steps + 1))
-    magnitudes = np.empty((len(quantities), steps + 1))
-    increments = np.empty((len(quantities), steps))
     losses = np.empty(steps + 1)
-    from .predictions.conservation import QuantityBatch     # (predictions imports this module)
-    batch = QuantityBatch(quantities)             # quadratic and linear charges, vectorized
-    handled = set(batch.indices.tolist())
-    rest = [i for i in range(len(quantities)) if i not in handled]
+    recorder = _Recorder(quantities, steps)
     for k in range(steps):
         loss, g = model.loss_and_gradient(theta)
         if not (np.isfinite(loss) and np.all(np.isfinite(g))):
             raise TrainingDivergedError(f"training diverged at step {k} (loss = {loss}); lower lr (now {lr})")
         losses[k] = loss
-        if batch.indices.size:
-            values[batch.indices, k], magnitudes[batch.indices, k], increments[batch.indices, k] = \
-                batch.record(theta, g, lr, weight_decay)
-        for i in rest:
-            q = quantities[i]
-            values[i, k] = q.value(theta)
-            magnitudes[i, k] = _magnitude(q, theta, values[i, k])
-            increments[i, k] = q.step_increment(theta, g, lr, weight_decay)
+        recorder.step(k, theta, g, lr, weight_decay)
         theta = theta - lr * (g + weight_decay * theta) if weight_decay else theta - lr * g
     losses[steps] = model.loss(theta)
     if not (np.isfinite(losses[steps]) and np.all(np.isfinite(theta))):
         raise TrainingDivergedError(f"training diverged at step {steps} (loss = {losses[steps]}); lower lr (now {lr})")
-    if batch.indices.size:
-        values[batch.indices, steps], magnitudes[batch.indices, steps] = batch.values(theta)
-    for i in rest:
-        q = quantities[i]
-        values[i, steps] = q.value(theta)
-        magnitudes[i, steps] = _magnitude(q, theta, values[i, steps])
-    traces = {q.name: QuantityTrace(q.name, values[i], increments[i], magnitudes[i])
-              for i, q in enumerate(quantities)}
-    return Trajectory(theta, losses, traces, float(lr), float(weight_decay), int(steps))
+    return Trajectory(theta, losses, recorder.traces(theta, steps), float(lr), float(weight_decay), int(steps))
 
 
 # The update rules are re-exported: they were defined here first and scripts import them from here.

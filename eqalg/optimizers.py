@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .dynamics import TrainingDivergedError, Trajectory
+from .dynamics import MAX_RECORDED_STEPS, TrainingDivergedError, Trajectory, _check_quantities, _Recorder
 from .errors import InvalidValueError, check_positive
 from .models.base import Model, require_derivatives
 from .transforms.base import ContinuousTransformation, DiscreteTransformation
@@ -188,7 +188,7 @@ class SignGD(Optimizer):
 
 
 def run_optimizer(model: Model, theta0, optimizer: Optimizer, steps: int, *, batch_size: int | None = None,
-                  seed: int = 0) -> Trajectory:
+                  seed: int = 0, quantities=()) -> Trajectory:
     """Run an update rule for ``steps`` steps, full batch or on seeded minibatches.
 
     Parameters
@@ -203,16 +203,22 @@ def run_optimizer(model: Model, theta0, optimizer: Optimizer, steps: int, *, bat
         Minibatch size (sampled without replacement at every step); full batch when None.
     seed : int
         Seed of the minibatch sequence (two runs with one seed see the same batches).
+    quantities : iterable
+        Conserved quantities to track (as in :func:`~eqalg.dynamics.gradient_descent`), with the
+        increments (T1)/(T2) predict from each step's minibatch gradient ĝ: the exact SGD drift
+        Q(θ⁺) − Q(θ) = ((1 − ηλ)² − 1) Q(θ) + ½η² ĝᵀSĝ (MATH.md B8). Only for :class:`SGD`, the
+        update rule these laws describe.
 
     Returns
     -------
     Trajectory
-        ``losses`` are the losses of the batch used at each step (the full loss at the end).
+        ``losses`` are the losses of the batch used at each step (the full loss at the end);
+        ``quantities`` holds a :class:`~eqalg.dynamics.QuantityTrace` per tracked quantity.
 
     Raises
     ------
     InvalidValueError
-        Bad ``steps``/``batch_size`` or optimizer.
+        Bad ``steps``/``batch_size`` or optimizer; ``quantities`` with another rule than SGD.
     MissingMethodError
         The model has no gradient (e.g. a :class:`~eqalg.CallableModel` with a loss only).
     TrainingDivergedError
@@ -223,6 +229,13 @@ def run_optimizer(model: Model, theta0, optimizer: Optimizer, steps: int, *, bat
     require_derivatives(model, "run_optimizer")
     check_positive(steps, "steps", integer=True)
     theta = model.validate_theta(theta0, "theta0").copy()
+    quantities = _check_quantities(quantities, model)
+    if quantities and type(optimizer) is not SGD:
+        raise InvalidValueError(f"quantities: the drift laws (T1)/(T2) describe SGD steps θ⁺ = θ − η(ĝ + λθ); "
+                                f"got {type(optimizer).__name__}")
+    if steps > MAX_RECORDED_STEPS:
+        raise InvalidValueError(f"steps: at most {MAX_RECORDED_STEPS} steps are recorded, got {steps}")
+    recorder = _Recorder(quantities, steps)
     rng = np.random.default_rng(seed)
     n = None
     if batch_size is not None:
@@ -242,11 +255,13 @@ def run_optimizer(model: Model, theta0, optimizer: Optimizer, steps: int, *, bat
             if not (np.isfinite(loss) and np.all(np.isfinite(g))):
                 raise TrainingDivergedError(f"training diverged at step {k} (loss = {loss}); lower lr")
             losses[k] = loss
+            recorder.step(k, theta, g, optimizer.lr, optimizer.weight_decay)
             theta, state = optimizer.step(theta, g, state)
         losses[steps] = model.loss(theta)
     if not (np.isfinite(losses[steps]) and np.all(np.isfinite(theta))):
         raise TrainingDivergedError(f"training diverged at step {steps}; lower lr")
-    return Trajectory(theta, losses, {}, float(optimizer.lr), float(optimizer.weight_decay), int(steps))
+    return Trajectory(theta, losses, recorder.traces(theta, steps), float(optimizer.lr),
+                      float(optimizer.weight_decay), int(steps))
 
 
 # -- optimizer equivariance (MATH.md D4) -------------------------------------------------------------------

@@ -124,3 +124,24 @@ def test_signed_permutations_up_to_round_off_commute_with_coordinatewise_rules(o
     assert commutation_residual(optimizer, M, model, theta, steps=3) > 1e-3
     with pytest.raises(InvalidValueError, match="rtol"):
         optimizer_commutes(optimizer, M, rtol=-1.0)
+
+
+def test_run_optimizer_tracks_exact_sgd_drift_of_conserved_quantities():
+    # (T1) per minibatch step with weight decay: Q(θ⁺) − Q(θ) = ((1 − ηλ)² − 1) Q + ½η² ĝᵀSĝ (MATH.md B8)
+    from eqalg.predictions.conservation import conserved_quantity
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((64, 4)), rng.standard_normal((64, 3))
+    model = eqalg.TwoLayerMLP(X, Y, hidden=6, activation="relu", loss="mse")
+    theta = model.init_params(rng)
+    laws = [conserved_quantity(model.rescale_generator(j), f"Q{j}") for j in range(6)]
+    S = rng.standard_normal((model.space.size,) * 2)
+    control = conserved_quantity(eqalg.LinearGenerator(S + S.T, space=model.space), "not a symmetry")
+    run = eqalg.run_optimizer(model, theta, eqalg.SGD(0.05, weight_decay=0.01), 40, batch_size=8, seed=1,
+                              quantities=laws + [control])
+    assert all(run.quantities[q.name].passed for q in laws)
+    assert not run.quantities["not a symmetry"].passed                       # negative control
+    full = eqalg.gradient_descent(model, theta, 0.05, 40, weight_decay=0.01, quantities=laws)
+    batch = eqalg.run_optimizer(model, theta, eqalg.SGD(0.05, weight_decay=0.01), 40, quantities=laws)
+    np.testing.assert_allclose(batch.quantities["Q0"].values, full.quantities["Q0"].values, rtol=1e-12)
+    with pytest.raises(eqalg.errors.InvalidValueError, match="quantities: the drift laws"):
+        eqalg.run_optimizer(model, theta, eqalg.HeavyBall(0.05), 3, quantities=laws)
