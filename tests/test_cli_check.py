@@ -272,3 +272,17 @@ def test_csv_numeric_labels_read_as_regression_are_flagged(tmp_path, capsys):
     cont.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{0.37 * i * i}\n" for i in range(12)))
     main(["check", "--data", str(cont), "--quiet"])
     assert "distinct values" not in capsys.readouterr().out
+
+
+def test_identical_feature_columns_are_explained(tmp_path, capsys):
+    # b = a + 1 is the same column after standardization: the permute_inputs control holds, and says why
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(60)
+    rows = [f"{x},{x + 1},{rng.standard_normal()},{'xy'[int(x > 0)]}" for x in a]
+    path = tmp_path / "dup.csv"
+    path.write_text("a,b,c,label\n" + "\n".join(rows) + "\n")
+    assert main(["check", "--data", str(path), "--target", "label", "--steps", "20", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "warning: identical feature columns ('a' = 'b'; after standardization)" in out
+    assert main(["check", "--steps", "20", "--quiet"]) == 0                   # control: iris has no duplicates
+    assert "identical feature columns" not in capsys.readouterr().out

@@ -410,6 +410,7 @@ def check_job(*, model: str = "mlp", data: str | None = None, steps: int | None 
     t1 = time.perf_counter()
     report = check(m, {"init": theta0, "trained": traj.theta}, syms, ctrls, backend=backend)
     report.warnings = (_target_warnings(entry, ds, target) + _class_warnings(ds) + _label_warnings(ds, task)
+                       + _feature_warnings(ds)
                        + _training_warnings(m, theta0, traj) + _trivial_warnings(report)
                        + _near_critical_warnings(report))
     report.model = m.describe()
@@ -488,6 +489,26 @@ def _class_warnings(ds) -> list:
               "target)" if numeric else "is the target column (--target) a label?")
     return [f"target column {ds.meta['target']!r} (classification): {len(counts)} classes for {ds.n_samples} samples, "
             f"{single} of them with a single sample; {advice}"]
+
+
+def _feature_warnings(ds) -> list:
+    """Say when input columns are duplicates: then swapping them is a symmetry of the data.
+
+    (Constant columns never get here: the CSV loader refuses them.)
+    """
+    X = ds.X
+    if X.ndim != 2 or X.shape[1] < 2:
+        return []
+    names = list(getattr(ds, "feature_names", ())) or [f"x{j}" for j in range(X.shape[1])]
+    tol = 1e-12 * max(float(np.abs(X).max(initial=0.0)), 1.0)
+    _, groups = np.unique(np.round(X.T / tol), axis=0, return_inverse=True)
+    groups = groups.ravel()
+    dups = [np.flatnonzero(groups == g) for g in np.flatnonzero(np.bincount(groups) > 1)]
+    if not dups:
+        return []
+    shown = "; ".join(" = ".join(repr(names[j]) for j in d) for d in dups[:3])
+    return [f"identical feature columns ({shown}; after standardization): swapping them is a symmetry of this "
+            "data, so permute_inputs controls on them cannot be violated"]
 
 
 def _is_number(text) -> bool:
