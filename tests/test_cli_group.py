@@ -119,3 +119,9 @@ def test_model_options_without_model_are_refused(argv, named, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err
     assert main(["group", "--model", "mlp", *argv[1:]]) == 0                  # control: with --model they apply
+
+
+def test_leading_zeros_in_group_names_are_refused(capsys):
+    assert main(["group", "S04"]) == 2
+    assert "write n without leading zeros (S4)" in capsys.readouterr().err
+    assert main(["group", "S4"]) == 0                                          # control

@@ -59,6 +59,8 @@ def group_from_name(name: str, max_order: int = DEFAULT_MAX_ORDER) -> FiniteGrou
         n = int(m.group(2))
         if n < 1:
             raise InvalidValueError(f"NAME: {f!r}: n must be at least 1")
+        if m.group(2) != str(n):
+            raise UnknownNameError(f"NAME: {f!r}: write n without leading zeros ({m.group(1)}{n})")
         groups.append(FAMILIES[m.group(1)](n, max_order))
         if len(groups) > 1 and prod(G.order for G in groups) > max_order:   # refuse long products early
             direct_product(*groups, max_order=max_order, name=name)
